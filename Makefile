@@ -1,0 +1,86 @@
+# drs-book: two commands do everything.
+#   make book          set up, execute every notebook in _toc.yml at paper scale, build _build/html
+#   make book QUICK=1  the same with each notebook's small quick parameters
+#   make test          set up, run the library's tests, then nbval on the quick-mode notebooks
+#
+# Setup: a .venv in the checkout from the pinned lock (requirements.txt). Inside an activated
+# conda env made from environment.yml (name drs-book), that env is used instead.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV ?= .venv
+
+ifeq ($(CONDA_DEFAULT_ENV),drs-book)
+  BIN :=
+  SETUP_STAMP := .cache/conda-env.stamp
+else
+  BIN := $(abspath $(VENV))/bin/
+  SETUP_STAMP := $(VENV)/.installed
+  # papermill's kernel and jupyter-book must come from the same environment.
+  export PATH := $(abspath $(VENV))/bin:$(PATH)
+endif
+PY := $(BIN)python
+
+MODE := $(if $(filter-out 0,$(QUICK)),quick,full)
+# Notebooks are listed once, in _toc.yml, as book/executed/<name>.
+NOTEBOOKS := $(shell sed -n 's|^ *- *file: *book/executed/\([A-Za-z0-9_]*\) *$$|\1|p' _toc.yml)
+LIB_SOURCES := $(wildcard drs_lib/*.py)
+EXECUTED_FULL := $(NOTEBOOKS:%=_build/executed/full/%.ipynb)
+EXECUTED_QUICK := $(NOTEBOOKS:%=_build/executed/quick/%.ipynb)
+EXECUTED := $(if $(filter quick,$(MODE)),$(EXECUTED_QUICK),$(EXECUTED_FULL))
+BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib)
+
+.PHONY: help setup book notebooks test test-lib test-notebooks benchmark clean
+
+help:
+	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
+
+setup: $(SETUP_STAMP)
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+.cache/conda-env.stamp: requirements.txt pyproject.toml
+	@mkdir -p .cache
+	python -c "import drs_lib, papermill, jupyter_book, nbval" || { echo "error: the drs-book conda env lacks packages; run: conda env update -f environment.yml" >&2; exit 1; }
+	touch $@
+
+_build/executed/full/%.ipynb: notebooks/%.md $(LIB_SOURCES) tools/execute_notebook.py $(SETUP_STAMP)
+	$(PY) tools/execute_notebook.py $< $@ --mode full
+
+_build/executed/quick/%.ipynb: notebooks/%.md $(LIB_SOURCES) tools/execute_notebook.py $(SETUP_STAMP)
+	$(PY) tools/execute_notebook.py $< $@ --mode quick
+
+notebooks: $(EXECUTED)
+
+# The book is built from copies of the executed notebooks (cp -p keeps their times, so
+# Sphinx rebuilds only pages whose notebook changed); Jupyter Book never executes anything.
+_build/html/index.html: $(EXECUTED) $(BOOK_SOURCES) $(SETUP_STAMP)
+	mkdir -p book/executed
+	rm -f $(filter-out $(NOTEBOOKS:%=book/executed/%.ipynb),$(wildcard book/executed/*.ipynb))
+	cp -p $(EXECUTED) book/executed/
+	$(BIN)jupyter-book build . --warningiserror --keep-going --quiet
+	touch $@
+
+book: _build/html/index.html
+	@echo "book: _build/html/index.html ($(MODE) mode)"
+
+test-lib: $(SETUP_STAMP)
+	$(PY) -m pytest tests
+
+test-notebooks: $(EXECUTED_QUICK)
+	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(EXECUTED_QUICK)
+
+test: test-lib test-notebooks
+
+benchmark: $(SETUP_STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf _build book/executed
