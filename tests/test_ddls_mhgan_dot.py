@@ -1,0 +1,202 @@
+"""DDLS (Langevin), MH-GAN (independence MH, calibration) and DOT on cases with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from drs_lib.ddls import EvaluationCounter, ddls_sample, langevin_step, latent_energy
+from drs_lib.dot import dot_sample, dot_transport, estimate_k_eff
+from drs_lib.mhgan import (
+    calibration_z_statistic,
+    fit_calibrator,
+    mh_acceptance_probability,
+    mhgan_sample,
+)
+
+torch.set_num_threads(1)
+
+
+def identity(z):
+    return z
+
+
+def zero_logit(x):
+    return torch.zeros(x.shape[0], dtype=x.dtype, device=x.device) + 0.0 * x.sum(dim=1)
+
+
+# ---------------------------------------------------------------- DDLS
+@pytest.mark.parametrize("eps", [0.05, 0.4])
+def test_langevin_keeps_prior_up_to_known_step_size_bias(eps):
+    """d = 0, G = identity: z <- (1 - eps/2) z + sqrt(eps) n, stationary N(0, 1/(1 - eps/4))."""
+    n = 20_000
+    res = ddls_sample(identity, zero_logit, n, latent_dim=2, step_size=eps, n_steps=int(8 / eps), rng=1, device="cpu")
+    z = res.samples
+    expected_var = 1.0 / (1.0 - eps / 4.0)
+    se_var = expected_var * math.sqrt(2.0 / n)
+    assert z.mean(dim=0).abs().max() < 5 * math.sqrt(expected_var / n)
+    assert (z.var(dim=0) - expected_var).abs().max() < 5 * se_var
+    if eps == 0.4:  # the bias (1.11 vs 1) is much larger than the noise: the test can see it
+        assert (z.var(dim=0) - 1.0).abs().min() > 8 * se_var
+
+
+def test_langevin_moves_towards_the_discriminator():
+    """d(x) = a.x, G = identity: E(z) = |z|^2/2 - a.z, so p_t = N(a, I); ULA keeps mean a exactly."""
+    a = torch.tensor([1.5, -0.5])
+    eps = 0.1
+    res = ddls_sample(identity, lambda x: x @ a, 20_000, latent_dim=2, step_size=eps, n_steps=120, rng=2, device="cpu")
+    assert torch.allclose(res.samples.mean(dim=0), a, atol=0.05)
+    assert torch.allclose(res.samples.var(dim=0), torch.full((2,), 1 / (1 - eps / 4)), atol=0.05)
+
+
+def test_latent_energy_and_single_step():
+    z = torch.tensor([[1.0, 2.0]])
+    a = torch.tensor([0.5, 0.0])
+    assert torch.allclose(latent_energy(z, identity, lambda x: x @ a), torch.tensor([2.5 - 0.5]))
+    g = torch.Generator().manual_seed(0)
+    step = langevin_step(z, identity, lambda x: x @ a, 0.2, g)
+    noise = torch.randn(1, 2, generator=torch.Generator().manual_seed(0))
+    expected = z - 0.1 * (z - a) + math.sqrt(0.2) * noise
+    assert torch.allclose(step, expected, atol=1e-6)
+
+
+def test_ddls_deterministic_and_validates():
+    r1 = ddls_sample(identity, zero_logit, 50, 2, n_steps=3, rng=7, device="cpu").samples
+    r2 = ddls_sample(identity, zero_logit, 50, 2, n_steps=3, rng=7, device="cpu").samples
+    r3 = ddls_sample(identity, zero_logit, 50, 2, n_steps=3, rng=8, device="cpu").samples
+    assert torch.equal(r1, r2) and not torch.equal(r1, r3)
+    with pytest.raises(ValueError, match="step_size"):
+        ddls_sample(identity, zero_logit, 5, 2, step_size=0.0, device="cpu")
+    with pytest.raises(ValueError, match="n_samples"):
+        ddls_sample(identity, zero_logit, 0, 2, device="cpu")
+
+
+def test_evaluation_counter_counts_forward_and_backward():
+    lin = torch.nn.Linear(2, 1)
+    d = EvaluationCounter(lambda x: lin(x).reshape(-1), "D")
+    g = EvaluationCounter(identity, "G")
+    ddls_sample(g, d, 30, 2, n_steps=4, rng=0, device="cpu", batch_size=10)
+    # per chain: 4 steps x (forward + backward) through D and G, plus one forward of G for the output
+    assert (d.forward, d.backward) == (30 * 4, 30 * 4)
+    assert (g.forward, g.backward) == (30 * 5, 30 * 4)
+    d.reset()
+    assert (d.forward, d.backward) == (0, 0)
+
+
+# ---------------------------------------------------------------- MH-GAN
+def test_mh_acceptance_rule():
+    cur = torch.tensor([0.0, 1.0, -2.0])
+    prop = torch.tensor([1.0, 0.0, -3.0])
+    expected = torch.tensor([1.0, math.exp(-1.0), math.exp(-1.0)])
+    assert torch.allclose(mh_acceptance_probability(cur, prop), expected)
+    # the same rule written with D = sigma(d): (1/D(x_k) - 1) / (1/D(x') - 1)
+    D = torch.sigmoid
+    ratio = (1 / D(cur) - 1) / (1 / D(prop) - 1)
+    assert torch.allclose(mh_acceptance_probability(cur, prop), ratio.clamp(max=1.0), atol=1e-6)
+
+
+def _gauss_setup(shift=1.0):
+    """Proposal N(0, 1), target N(shift, 1): exact log ratio d(x) = shift x - shift^2 / 2."""
+
+    def generate(n, rng):
+        return torch.randn(n, 1, generator=rng)
+
+    def real(n, rng):
+        return shift + torch.randn(n, 1, generator=rng)
+
+    def score(x):
+        return shift * x[:, 0] - shift**2 / 2
+
+    return generate, real, score
+
+
+@pytest.mark.parametrize("start", ["generated", "real"])
+def test_mh_chain_reaches_the_target(start):
+    generate, real, score = _gauss_setup(1.0)
+    res = mhgan_sample(generate, score, 20_000, n_proposals=40, real=real if start == "real" else None, rng=3, device="cpu")
+    x = res.samples[:, 0]
+    assert abs(float(x.mean()) - 1.0) < 0.05
+    assert abs(float(x.var()) - 1.0) < 0.06
+    # the proposals alone have mean 0: the sampler really moved mass
+    assert 0.2 < res.acceptance_rate < 0.9
+
+
+def test_mh_never_delivers_the_real_start():
+    def generate(n, rng):
+        return torch.randn(n, 1, generator=rng)
+
+    def real(n, rng):
+        return torch.full((n, 1), 100.0)
+
+    def score(x):  # the real start looks infinitely better: nothing is ever accepted from it
+        return torch.where(x[:, 0] > 50, 100.0, 0.0)
+
+    res = mhgan_sample(generate, score, 500, n_proposals=5, real=real, rng=0, device="cpu")
+    assert res.restarts == 500
+    assert float(res.samples.max()) < 50
+    res0 = mhgan_sample(generate, score, 10, n_proposals=5, real=real, max_restarts=0, rng=0, device="cpu")
+    assert res0.unresolved == 10 and float(res0.samples.max()) < 50
+
+
+def test_logistic_calibration_recovers_the_true_ratio():
+    g = torch.Generator().manual_seed(0)
+    xr = 1.0 + torch.randn(20_000, generator=g)
+    xf = torch.randn(20_000, generator=g)
+    true_logit = lambda x: x - 0.5  # noqa: E731
+    overconfident = lambda x: 3.0 * true_logit(x)  # noqa: E731
+    cal = fit_calibrator(overconfident(xr), overconfident(xf), "logistic")
+    grid = torch.linspace(-1.5, 2.5, 9)
+    assert torch.allclose(cal(overconfident(grid)), true_logit(grid), atol=0.1)
+    iso = fit_calibrator(overconfident(xr), overconfident(xf), "isotonic")
+    out = iso(overconfident(grid))
+    assert torch.all(out[1:] >= out[:-1])  # monotone
+    assert torch.allclose(out, true_logit(grid), atol=0.35)
+    # Dawid's Z: calibrated probabilities pass, biased ones (logit + 0.5) fail on held-out data
+    xr2, xf2 = 1.0 + torch.randn(5000, generator=g), torch.randn(5000, generator=g)
+    logits = torch.cat([xr2, xf2])
+    labels = torch.cat([torch.ones(5000), torch.zeros(5000)])
+    assert abs(calibration_z_statistic(torch.sigmoid(true_logit(logits)), labels)) < 3
+    assert calibration_z_statistic(torch.sigmoid(true_logit(logits) + 0.5), labels) < -5
+    with pytest.raises(ValueError, match="isotonic"):
+        fit_calibrator(xr, xf, "platt")
+
+
+def test_calibrated_mh_corrects_an_overconfident_discriminator():
+    generate, real, score = _gauss_setup(1.0)
+    bad = lambda x: 3.0 * score(x)  # noqa: E731
+    g = torch.Generator().manual_seed(5)
+    cal = fit_calibrator(bad(real(20_000, g)), bad(generate(20_000, g)), "logistic")
+    raw = mhgan_sample(generate, bad, 10_000, n_proposals=40, rng=4, device="cpu").samples[:, 0]
+    fixed = mhgan_sample(generate, bad, 10_000, n_proposals=40, calibrator=cal, rng=4, device="cpu").samples[:, 0]
+    assert float(raw.mean()) > 1.5  # samples exp(3 d): N(3, 1)
+    assert abs(float(fixed.mean()) - 1.0) < 0.07
+
+
+# ---------------------------------------------------------------- DOT
+def test_dot_with_zero_discriminator_leaves_samples_in_place():
+    x = torch.randn(100, 2, generator=torch.Generator().manual_seed(0))
+    y = dot_transport(zero_logit, x, k_eff=1.0, step_size=0.05, n_steps=50)
+    assert torch.equal(y, x)
+
+
+def test_k_eff_of_a_linear_discriminator_is_its_slope():
+    x = torch.randn(2000, 1, generator=torch.Generator().manual_seed(0))
+    assert estimate_k_eff(lambda v: -2.5 * v[:, 0], x, rng=0) == pytest.approx(2.5, rel=1e-5)
+    x2 = torch.randn(4000, 2, generator=torch.Generator().manual_seed(1))
+    a = torch.tensor([3.0, 4.0])
+    k = estimate_k_eff(lambda v: v @ a, x2, n_pairs=20_000, rng=0)
+    assert 4.8 < k <= 5.0 + 1e-5  # |a| = 5, approached by nearly aligned pairs
+
+
+def test_dot_moves_towards_higher_logit_and_stops():
+    """d(y) = -c |y|^2 / 2: the transport pulls samples towards 0, to the stationary point of
+    |y - x| + c |y|^2 / (2K): (x - y)/|x - y| = c y / K, i.e. |y| = K/c on the ray to x when |x| > K/c."""
+    c, k_eff = 4.0, 2.0
+    x = torch.tensor([[3.0, 0.0], [0.0, -2.0]])
+    y = dot_transport(lambda v: -c * v.pow(2).sum(1) / 2, x, k_eff=k_eff, step_size=0.01, n_steps=2000, delta=1e-4)
+    assert torch.allclose(y.norm(dim=1), torch.full((2,), k_eff / c), atol=0.02)
+    assert torch.allclose(y / y.norm(dim=1, keepdim=True), x / x.norm(dim=1, keepdim=True), atol=1e-4)
+    res = dot_sample(lambda n, r: torch.randn(n, 2, generator=r), zero_logit, 10, n_steps=3, k_eff=1.0, device="cpu")
+    assert torch.equal(res.samples, res.initial_samples)
