@@ -51,10 +51,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	python -c "import drs_lib, papermill, jupyter_book, nbval" || { echo "error: the drs-book conda env lacks packages; run: conda env update -f environment.yml" >&2; exit 1; }
 	touch $@
 
-_build/executed/full/%.ipynb: notebooks/%.md $(LIB_SOURCES) tools/execute_notebook.py $(SETUP_STAMP)
+# Each executed notebook also depends on the drs_lib modules it imports (generated list).
+_build/deps.mk: _toc.yml $(wildcard notebooks/*.md) $(LIB_SOURCES) tools/notebook_deps.py
+	@mkdir -p _build
+	$(PYTHON) tools/notebook_deps.py $(NOTEBOOKS) > $@.tmp && mv $@.tmp $@
+ifeq ($(filter help clean,$(MAKECMDGOALS)),)
+include _build/deps.mk
+endif
+
+_build/executed/full/%.ipynb: notebooks/%.md tools/execute_notebook.py $(SETUP_STAMP)
 	$(PY) tools/execute_notebook.py $< $@ --mode full
 
-_build/executed/quick/%.ipynb: notebooks/%.md $(LIB_SOURCES) tools/execute_notebook.py $(SETUP_STAMP)
+_build/executed/quick/%.ipynb: notebooks/%.md tools/execute_notebook.py $(SETUP_STAMP)
 	$(PY) tools/execute_notebook.py $< $@ --mode quick
 
 notebooks: $(EXECUTED)
