@@ -193,3 +193,132 @@ def ddls_sample(
         n_steps=int(n_steps),
         energy_trace=(trace / n_samples).tolist() if trace is not None else [],
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Comparing samplers on one trained GAN (notebook 06, benchmarks/bench_methods.py)
+# --------------------------------------------------------------------------------------------
+
+#: The methods of notebook 06 and their default settings (``kind`` picks the sampler).
+DEFAULT_METHODS: dict[str, dict] = {
+    "generator": {"kind": "generator"},
+    "DRS": {"kind": "drs", "gamma_percentile": 95.0, "burn_in_samples": 10_000},
+    "MH-GAN": {"kind": "mhgan", "n_proposals": 100, "calibration": None},
+    "MH-GAN (calibrated)": {"kind": "mhgan", "n_proposals": 100, "calibration": "isotonic", "calibration_samples": 10_000},
+    "DOT": {"kind": "dot", "step_size": 0.01, "n_steps": 100, "k_eff_samples": 10_000},
+    "DDLS": {"kind": "ddls", "step_size": 0.01, "n_steps": 100},
+}
+
+
+@dataclass
+class MethodRun:
+    """One sampler run: its samples and what they cost (counted by :class:`EvaluationCounter`)."""
+
+    method: str
+    samples: Tensor
+    seconds: float
+    g_forward: int
+    g_backward: int
+    d_forward: int
+    d_backward: int
+    info: dict = field(default_factory=dict)
+
+    def cost_row(self) -> dict:
+        n = self.samples.shape[0]
+        return {
+            "method": self.method,
+            "n_samples": n,
+            "seconds": self.seconds,
+            "seconds_per_10k": self.seconds * 10_000 / n,
+            "g_forward_per_sample": self.g_forward / n,
+            "g_backward_per_sample": self.g_backward / n,
+            "d_forward_per_sample": self.d_forward / n,
+            "d_backward_per_sample": self.d_backward / n,
+            **self.info,
+        }
+
+
+def method_seed(seed: int, method: str) -> int:
+    """A stable per-(seed, method) integer seed, so adding a method changes no other method's draws."""
+    import hashlib
+
+    digest = hashlib.sha256(f"drs_lib.compare:{method}:{seed}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") & ((1 << 62) - 1)
+
+
+def run_method(
+    name: str,
+    spec: dict,
+    generator_net: Callable[[Tensor], Tensor],
+    discriminator_net: Callable[[Tensor], Tensor],
+    sample_real: Callable[[int, torch.Generator], Tensor],
+    n_samples: int,
+    *,
+    latent_dim: int = 2,
+    seed: int = 0,
+    device="auto",
+    batch_size: int = 10_000,
+) -> MethodRun:
+    """Run one sampler (``spec["kind"]`` in generator, drs, mhgan, dot, ddls) for ``n_samples``.
+
+    G and D are wrapped in :class:`EvaluationCounter` for the whole run, set-up included
+    (BurnIn, calibration set, K_eff pairs), and the run is timed end to end.
+    """
+    import time
+
+    from drs_lib import drs as drs_module
+    from drs_lib.dot import dot_sample
+    from drs_lib.mhgan import fit_calibrator, mhgan_sample
+
+    device = _resolve(device)
+    kind = spec.get("kind")
+    opts = {k: v for k, v in spec.items() if k != "kind"}
+    g = EvaluationCounter(generator_net, "G")
+    d = EvaluationCounter(lambda x: discriminator_net(x).reshape(-1), "D")
+    s = method_seed(seed, name)
+    rng = make_rng(s, device)
+
+    def generate(n: int, r: torch.Generator) -> Tensor:
+        with torch.no_grad():
+            return g(torch.randn(n, latent_dim, generator=r, device=r.device))
+
+    def score(x: Tensor) -> Tensor:
+        with torch.no_grad():
+            return d(x)
+
+    def real(n: int, r: torch.Generator) -> Tensor:
+        return sample_real(n, r).to(device)
+
+    info: dict = {}
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    if kind == "generator":
+        samples = torch.cat([generate(min(batch_size, n_samples - i), rng) for i in range(0, n_samples, batch_size)])
+    elif kind == "drs":
+        res = drs_module.drs_sample(generate, score, n_samples, seed=s, device=device, batch_size=batch_size, **opts)
+        samples = res.samples
+        info = {"acceptance_rate": res.acceptance_rate}
+    elif kind == "mhgan":
+        calibration = opts.pop("calibration", None)
+        n_cal = opts.pop("calibration_samples", 10_000)
+        calibrator = None
+        if calibration is not None:
+            calibrator = fit_calibrator(score(real(n_cal, rng)), score(generate(n_cal, rng)), calibration)
+        res = mhgan_sample(generate, score, n_samples, real=real, calibrator=calibrator, rng=rng, device=device,
+                           batch_size=batch_size, **opts)
+        samples = res.samples
+        info = {"acceptance_rate": res.acceptance_rate, "restarts": res.restarts}
+    elif kind == "dot":
+        res = dot_sample(generate, d, n_samples, rng=rng, device=device, batch_size=batch_size, **opts)
+        samples = res.samples
+        info = {"k_eff": res.k_eff}
+    elif kind == "ddls":
+        res = ddls_sample(g, d, n_samples, latent_dim, rng=rng, device=device, batch_size=batch_size, **opts)
+        samples = res.samples
+    else:
+        raise ValueError(f"method {name!r}: kind must be one of generator, drs, mhgan, dot, ddls; got {kind!r}")
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    seconds = time.perf_counter() - start
+    return MethodRun(name, samples.detach(), seconds, g.forward, g.backward, d.forward, d.backward, info)

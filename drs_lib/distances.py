@@ -69,6 +69,8 @@ def wasserstein_1d(u: Tensor, v: Tensor, p: float = 2.0) -> Tensor:
     m = v.shape[1]
     us, _ = torch.sort(u, dim=1)
     vs, _ = torch.sort(v, dim=1)
+    if n == m:  # equal sizes: the i-th smallest meets the i-th smallest
+        return (us - vs).abs().double().pow(p).mean(dim=1)
     # breakpoints as integers in units of 1/(n m): i*m and j*n
     grid = torch.unique(torch.cat([torch.arange(1, n + 1, device=u.device) * m, torch.arange(1, m + 1, device=u.device) * n]))
     left = torch.cat([torch.zeros(1, dtype=grid.dtype, device=u.device), grid[:-1]])

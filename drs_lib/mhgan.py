@@ -56,25 +56,43 @@ def mh_acceptance_probability(logit_current: Tensor, logit_proposal: Tensor) -> 
 
 
 class Calibrator:
-    """A fitted map from raw discriminator logits to calibrated logits (callable on tensors)."""
+    """A fitted map from raw discriminator logits to calibrated logits (callable on tensors).
+
+    Evaluated in torch on the logits' device: isotonic regression as the piecewise-linear
+    interpolation of its fitted thresholds (what sklearn's ``predict`` does, clipped outside
+    them), Platt scaling as sigma(a * logit + b).
+    """
 
     def __init__(self, method: str, model, epsilon: float):
         self.method = method
         self.model = model
         self.epsilon = epsilon
+        if method == "isotonic":
+            self._x = torch.as_tensor(np.asarray(model.X_thresholds_, dtype=np.float64))
+            self._y = torch.as_tensor(np.asarray(model.y_thresholds_, dtype=np.float64))
+        else:
+            self._a = float(model.coef_.reshape(-1)[0])
+            self._b = float(model.intercept_.reshape(-1)[0])
 
     def probability(self, logit: Tensor) -> Tensor:
-        raw = logit.detach().reshape(-1).cpu().double().numpy()
+        raw = logit.detach().reshape(-1).double()
         if self.method == "isotonic":
-            p = self.model.predict(raw)
+            xs, ys = self._x.to(raw.device), self._y.to(raw.device)
+            if xs.numel() == 1:
+                p = ys.expand_as(raw).clone()
+            else:
+                r = raw.clamp(float(xs[0]), float(xs[-1]))
+                i = torch.searchsorted(xs, r, right=True).clamp(1, xs.numel() - 1)
+                x0, x1, y0, y1 = xs[i - 1], xs[i], ys[i - 1], ys[i]
+                w = torch.where(x1 > x0, (r - x0) / (x1 - x0).clamp_min(1e-300), torch.zeros_like(r))
+                p = y0 + w * (y1 - y0)
         else:  # logistic
-            p = self.model.predict_proba(raw[:, None])[:, 1]
-        p = np.clip(p, self.epsilon, 1.0 - self.epsilon)
-        return torch.as_tensor(p, dtype=logit.dtype, device=logit.device)
+            p = torch.sigmoid(self._a * raw + self._b)
+        return p.clamp(self.epsilon, 1.0 - self.epsilon).to(logit.dtype)
 
     def __call__(self, logit: Tensor) -> Tensor:
-        p = self.probability(logit)
-        return torch.log(p) - torch.log1p(-p)
+        p = self.probability(logit).double()
+        return (torch.log(p) - torch.log1p(-p)).to(logit.dtype)
 
     def __repr__(self) -> str:
         return f"Calibrator(method={self.method!r})"

@@ -200,3 +200,15 @@ def test_dot_moves_towards_higher_logit_and_stops():
     assert torch.allclose(y / y.norm(dim=1, keepdim=True), x / x.norm(dim=1, keepdim=True), atol=1e-4)
     res = dot_sample(lambda n, r: torch.randn(n, 2, generator=r), zero_logit, 10, n_steps=3, k_eff=1.0, device="cpu")
     assert torch.equal(res.samples, res.initial_samples)
+
+
+def test_torch_calibrator_matches_sklearn_predict():
+    g = torch.Generator().manual_seed(3)
+    lr, lf = 1.0 + torch.randn(3000, generator=g), torch.randn(3000, generator=g)
+    probe = torch.linspace(-6, 7, 501)
+    iso = fit_calibrator(lr, lf, "isotonic", epsilon=1e-6)
+    expected = torch.as_tensor(iso.model.predict(probe.double().numpy())).clamp(1e-6, 1 - 1e-6)
+    assert torch.allclose(iso.probability(probe).double(), expected, atol=1e-6)
+    log = fit_calibrator(lr, lf, "logistic")
+    expected = torch.as_tensor(log.model.predict_proba(probe.double().numpy()[:, None])[:, 1])
+    assert torch.allclose(log.probability(probe).double(), expected, atol=1e-6)

@@ -85,3 +85,11 @@ def test_random_directions_are_unit_and_inputs_checked():
         energy_distance(_x(10, 2), _x(10, 3))
     with pytest.raises(ValueError, match="p must be"):
         sliced_wasserstein(_x(10), _x(10), p=0.5)
+
+
+def test_wasserstein_1d_equal_sizes_fast_path_agrees_with_merged_grid():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(3, 50)), rng.normal(size=(3, 50))
+    fast = wasserstein_1d(torch.tensor(a), torch.tensor(b), p=1)
+    merged = torch.tensor([scipy.stats.wasserstein_distance(a[i], b[i]) for i in range(3)], dtype=torch.float64)
+    assert torch.allclose(fast, merged, rtol=1e-10)
