@@ -271,7 +271,7 @@ class ImageGAN:
 
     @torch.no_grad()
     def latents(self, n: int, rng: torch.Generator) -> torch.Tensor:
-        return torch.randn(n, self.generator.z_dim, generator=rng).to(self.device)
+        return torch.randn(n, self.generator.z_dim, generator=rng, device=rng.device).to(self.device)
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor, batch_size: int = 8192) -> torch.Tensor:
