@@ -13,6 +13,8 @@ Definitions (VEEGAN / PacGAN, which the DRS paper follows):
   HQ samples: sqrt(mean over HQ samples of ‖x − μ‖² / 2). It equals the component std (0.05, up
   to the 4-std truncation) for samples from the true distribution, which is the comparison the
   paper makes ("the standard deviation of the target Gaussian distribution is 0.05").
+  ``radial_rms_high_quality`` = sqrt(mean ‖x − μ‖²) is the same number times √2 (0.0707 for the
+  true distribution), reported as well since the paper's definition is unknown.
 
 Every function accepts samples of shape (..., N, 2) (e.g. (S, N, 2) for S seeds) and returns
 results with the leading shape (...).
@@ -53,7 +55,7 @@ def mixture_metrics(samples: Tensor, means: Tensor, std: float, *, within: Seque
 
     Returns float64 tensors of shape (...):
     ``modes_recovered`` (count of modes with >= 1 HQ sample), ``pct_high_quality`` (%),
-    ``std_high_quality`` (pooled RMS offset, NaN if no HQ sample), ``pct_within_{k}std`` (%),
+    ``std_high_quality`` (pooled RMS offset, NaN if no HQ sample), ``radial_rms_high_quality`` (√2 times it), ``pct_within_{k}std`` (%),
     and ``hq_per_mode`` (..., K) counts.
     """
     _check(samples, means, std)
@@ -70,6 +72,7 @@ def mixture_metrics(samples: Tensor, means: Tensor, std: float, *, within: Seque
         "modes_recovered": (counts > 0).sum(-1).double(),
         "pct_high_quality": 100.0 * n_hq.double() / n,
         "std_high_quality": rms,
+        "radial_rms_high_quality": rms * math.sqrt(2.0),
     }
     for w in within:
         out[f"pct_within_{w:g}std"] = 100.0 * (distance <= w * std).double().mean(-1)
