@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["inception_score", "max_class_probability", "feature_statistics", "frechet_distance", "frechet_distance_from_features"]
+__all__ = ["ClassifierScores", "inception_score", "max_class_probability", "feature_statistics", "frechet_distance", "frechet_distance_from_features"]
 
 
 def _as_numpy(values: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -90,3 +90,23 @@ def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma
 def frechet_distance_from_features(features1: torch.Tensor | np.ndarray, features2: torch.Tensor | np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (n1, d) and (n2, d)."""
     return frechet_distance(*feature_statistics(features1), *feature_statistics(features2))
+
+
+class ClassifierScores:
+    """IS and FID analogues of image batches against fixed reference (real) images.
+
+    ``classifier`` needs ``probabilities(images)`` and ``features(images)`` (see
+    :class:`drs_lib.train_images.TrainedClassifier`). The reference statistics are computed once.
+    """
+
+    def __init__(self, classifier, reference_images: torch.Tensor) -> None:
+        self.classifier = classifier
+        self.reference_mu, self.reference_sigma = feature_statistics(classifier.features(reference_images))
+        self.reference_inception_score = inception_score(classifier.probabilities(reference_images))
+
+    def fid(self, images: torch.Tensor) -> float:
+        return frechet_distance(*feature_statistics(self.classifier.features(images)), self.reference_mu, self.reference_sigma)
+
+    def __call__(self, images: torch.Tensor) -> dict[str, float]:
+        """``{"inception_score": ..., "fid": ...}`` for a batch of images."""
+        return {"inception_score": inception_score(self.classifier.probabilities(images)), "fid": self.fid(images)}
