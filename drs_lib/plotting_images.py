@@ -27,7 +27,8 @@ def image_grid(images: torch.Tensor | np.ndarray, n_columns: int = 10, padding: 
     array = (np.clip(_numpy_images(images), -1.0, 1.0) + 1.0) / 2.0
     n, c, h, w = array.shape
     rows = int(np.ceil(n / n_columns))
-    grid = np.ones((c, rows * (h + padding) + padding, n_columns * (w + padding) + padding))
+    # Separator lines in light grey (0.25 reads as light under the reversed grey map used for digits).
+    grid = np.full((c, rows * (h + padding) + padding, n_columns * (w + padding) + padding), 0.25)
     for i in range(n):
         r, col = divmod(i, n_columns)
         top, left = padding + r * (h + padding), padding + col * (w + padding)
