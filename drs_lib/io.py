@@ -10,12 +10,24 @@ from pathlib import Path
 import pandas as pd
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def ordinary_permissions(path: str | Path) -> None:
+    """Give a ``mkstemp`` file (created 0600) the permissions an ordinary ``open`` would give it."""
+    os.chmod(path, 0o666 & ~_umask())
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (same-folder temporary file + ``os.replace``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        ordinary_permissions(temporary)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

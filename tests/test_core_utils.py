@@ -179,3 +179,15 @@ def test_disabled_cache_always_builds(tmp_path):
 def test_cache_refuses_unkeyable_config(tmp_path):
     with pytest.raises(TypeError, match="JSON-like"):
         ModelCache(tmp_path).get_or_create("gan", {"fn": print}, Counter())
+
+
+def test_atomic_write_gives_ordinary_permissions(tmp_path):
+    """mkstemp creates files 0600; results must be readable like any other file."""
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = atomic_write_bytes(tmp_path / "r.csv", b"x")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

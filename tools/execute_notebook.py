@@ -29,6 +29,8 @@ import jupytext
 import nbformat
 import papermill
 
+from drs_lib.io import ordinary_permissions
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 QUICK_RESULTS_DIR = "_build/quick/results"
 
@@ -112,6 +114,7 @@ def execute(source: Path, destination: Path, mode: str, overrides, timeout: int)
             log_output=False,
         )
         tag_injected_cell(partial)
+        ordinary_permissions(partial)
         os.replace(partial, destination)
     finally:
         partial.unlink(missing_ok=True)
