@@ -98,7 +98,21 @@ def gamma_for_percentile(F_values: Tensor, percentile: float) -> Tensor:
     values = _as_float64(F_values).reshape(-1)
     if values.numel() == 0:
         raise ValueError("gamma_for_percentile needs at least one F value")
-    return torch.quantile(values, q)
+    return _linear_quantile(values, q)
+
+
+def _linear_quantile(values: Tensor, q: float) -> Tensor:
+    """``torch.quantile(values, q)`` (linear interpolation, NumPy's default) by two O(n) selections.
+
+    torch.quantile sorts the whole batch; on the sampler's hot path that sort was the largest
+    cost after the networks themselves.
+    """
+    position = q * (values.numel() - 1)
+    below = math.floor(position)
+    above = min(below + 1, values.numel() - 1)
+    low = torch.kthvalue(values, below + 1).values
+    high = torch.kthvalue(values, above + 1).values if above != below else low
+    return low + (high - low) * (position - below)
 
 
 def latent_proposals(generator: Callable[[Tensor], Tensor], latent_dim: int) -> Generate:

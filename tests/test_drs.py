@@ -168,3 +168,11 @@ def test_latent_proposals_wraps_a_generator():
     generate = drs.latent_proposals(lambda z: 2 * z, latent_dim=3)
     x = generate(4, torch.Generator().manual_seed(0))
     assert x.shape == (4, 3)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 10_000])
+@pytest.mark.parametrize("percentile", [0.0, 12.5, 80.0, 95.0, 100.0])
+def test_gamma_percentile_equals_numpy_linear_quantile(n, percentile):
+    values = torch.randn(n, generator=torch.Generator().manual_seed(n), dtype=torch.float64)
+    expected = torch.quantile(values, percentile / 100)
+    assert torch.allclose(drs.gamma_for_percentile(values, percentile), expected, rtol=1e-12, atol=1e-12)
