@@ -22,6 +22,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from drs_lib.drs import latent_proposals
+
 LATENT_DIM = 2
 DATA_DIM = 2
 HIDDEN = 128
@@ -143,14 +145,11 @@ class StackedMLP(nn.Module):
 
 
 def generator_callable(net: nn.Module, latent_dim: int = LATENT_DIM):
-    """``generate(n, rng)`` for :func:`drs_lib.drs.drs_sample`: z ~ N(0, I) on ``rng``'s device, x = G(z)."""
+    """``generate(n, rng)`` for :func:`drs_lib.drs.drs_sample`: z ~ N(0, I) on ``rng``'s device, x = G(z).
 
-    @torch.no_grad()
-    def generate(n: int, rng: torch.Generator) -> Tensor:
-        z = torch.randn(n, latent_dim, generator=rng, device=rng.device)
-        return net(z)
-
-    return generate
+    :func:`drs_lib.drs.latent_proposals` without autograd bookkeeping.
+    """
+    return torch.no_grad()(latent_proposals(net, latent_dim))
 
 
 def score_callable(net: nn.Module):
