@@ -119,11 +119,16 @@ def test_cache_key_covers_config_and_library_version(tmp_path, monkeypatch):
     assert build.calls == 3
 
 
-def test_corrupt_entry_is_rebuilt_not_loaded(tmp_path):
+def stored_entry(tmp_path, config):
+    """A cache directory holding one good entry for ``config``; returns its builder and its file."""
     build = Counter()
     cache = ModelCache(tmp_path)
-    cache.get_or_create("gan", {"lr": 1e-3}, build)
-    entry = cache.path("gan", {"lr": 1e-3})
+    cache.get_or_create("gan", config, build)
+    return build, cache.path("gan", config)
+
+
+def test_corrupt_entry_is_rebuilt_not_loaded(tmp_path):
+    build, entry = stored_entry(tmp_path, {"lr": 1e-3})
     raw = bytearray(entry.read_bytes())
     raw[-5] ^= 0xFF  # flip bits inside the payload
     entry.write_bytes(bytes(raw))
@@ -137,10 +142,7 @@ def test_corrupt_entry_is_rebuilt_not_loaded(tmp_path):
 
 
 def test_truncated_entry_is_rebuilt(tmp_path):
-    build = Counter()
-    cache = ModelCache(tmp_path)
-    cache.get_or_create("gan", {"lr": 1e-3}, build)
-    entry = cache.path("gan", {"lr": 1e-3})
+    build, entry = stored_entry(tmp_path, {"lr": 1e-3})
     entry.write_bytes(entry.read_bytes()[:40])
     with pytest.warns(UserWarning, match="unreadable|corrupt"):
         ModelCache(tmp_path).get_or_create("gan", {"lr": 1e-3}, build)
@@ -149,11 +151,8 @@ def test_truncated_entry_is_rebuilt(tmp_path):
 
 def test_stale_entry_is_rebuilt_not_loaded(tmp_path):
     """An entry whose recorded key differs from the request (e.g. copied under another name)."""
-    build = Counter()
-    cache = ModelCache(tmp_path)
-    cache.get_or_create("gan", {"lr": 1e-3}, build)
-    old = cache.path("gan", {"lr": 1e-3})
-    new = cache.path("gan", {"lr": 5e-3})
+    build, old = stored_entry(tmp_path, {"lr": 1e-3})
+    new = ModelCache(tmp_path).path("gan", {"lr": 5e-3})
     old.rename(new)
     with pytest.warns(UserWarning, match="stale"):
         ModelCache(tmp_path).get_or_create("gan", {"lr": 5e-3}, build)
