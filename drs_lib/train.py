@@ -48,6 +48,8 @@ GAN_DEFAULTS: dict[str, Any] = {
     "data_dim": 2,
     "chunk_steps": 50,
     "checkpoints": [],
+    "d_steps": 1,
+    "lr_final_fraction": 1.0,
 }
 
 #: Defaults of :func:`keep_training_discriminator` (also what :func:`keep_training_config` fills in).
@@ -186,6 +188,8 @@ def train_gan(
     data_dim: int = GAN_DEFAULTS["data_dim"],
     chunk_steps: int = GAN_DEFAULTS["chunk_steps"],
     checkpoints: Sequence[int] = (),
+    d_steps: int = GAN_DEFAULTS["d_steps"],
+    lr_final_fraction: float = GAN_DEFAULTS["lr_final_fraction"],
     log_every: int = 100,
     device: str | torch.device = "cpu",
 ) -> GANTraining:
@@ -195,12 +199,20 @@ def train_gan(
     D = σ(D̃). Each iteration: one Adam step on D (fresh real batch, fresh z), then one on G
     (fresh z). ``checkpoints``: iteration counts (< ``steps``) at which to keep a copy of every
     model. ``sample_real(n, rng)`` draws real data (any data set, e.g. the Swiss roll).
+
+    ``d_steps``: discriminator steps per generator step (each on a fresh real batch and fresh z).
+    ``lr_final_fraction``: both learning rates decay linearly from their value at iteration 0 to
+    this fraction of it at iteration ``steps`` (1.0: constant, the default).
     """
     seeds = _check_seeds(seeds)
     steps = _check_int("steps", steps, 1)
     batch_size = _check_int("batch_size", batch_size, 1)
     chunk_steps = _check_int("chunk_steps", chunk_steps, 1)
     log_every = _check_int("log_every", log_every, 1)
+    d_steps = _check_int("d_steps", d_steps, 1)
+    if isinstance(lr_final_fraction, bool) or not isinstance(lr_final_fraction, (int, float)) \
+            or not 0.0 < lr_final_fraction <= 1.0:
+        raise ValueError(f"lr_final_fraction must be a number in (0, 1]; got {lr_final_fraction!r}")
     lr_g, lr_d = _check_positive("lr_g", lr_g), _check_positive("lr_d", lr_d)
     betas = _check_betas(betas)
     checkpoints = sorted({_check_int("checkpoint", int(c) if not isinstance(c, bool) else c, 1) for c in checkpoints})
@@ -226,21 +238,29 @@ def train_gan(
     step = 0
     for _, n in _chunks(steps, chunk_steps):
         real, z_d, z_g = [], [], []
+        n_d = n * d_steps
         for rng in rngs:
-            real.append(sample_real(n * batch_size, rng).reshape(n, batch_size, data_dim))
-            z_d.append(torch.randn(n, batch_size, latent_dim, generator=rng))
+            real.append(sample_real(n_d * batch_size, rng).reshape(n_d, batch_size, data_dim))
+            z_d.append(torch.randn(n_d, batch_size, latent_dim, generator=rng))
             z_g.append(torch.randn(n, batch_size, latent_dim, generator=rng))
-        real_t = torch.stack(real, 1).to(dev)  # (n, S, B, data_dim)
+        real_t = torch.stack(real, 1).to(dev)  # (n * d_steps, S, B, data_dim)
         z_d_t = torch.stack(z_d, 1).to(dev)
         z_g_t = torch.stack(z_g, 1).to(dev)
         for i in range(n):
-            # Discriminator step.
-            with torch.no_grad():
-                fake = generator(z_d_t[i])
-            loss_d = _bce_logits(discriminator(real_t[i]), discriminator(fake))
-            opt_d.zero_grad(set_to_none=True)
-            loss_d.sum().backward()
-            opt_d.step()
+            if lr_final_fraction != 1.0:
+                factor = 1.0 - (1.0 - lr_final_fraction) * step / steps
+                for group in opt_d.param_groups:
+                    group["lr"] = lr_d * factor
+                for group in opt_g.param_groups:
+                    group["lr"] = lr_g * factor
+            # Discriminator step(s).
+            for j in range(i * d_steps, (i + 1) * d_steps):
+                with torch.no_grad():
+                    fake = generator(z_d_t[j])
+                loss_d = _bce_logits(discriminator(real_t[j]), discriminator(fake))
+                opt_d.zero_grad(set_to_none=True)
+                loss_d.sum().backward()
+                opt_d.step()
             # Generator step (non-saturating); D's parameters get no gradient.
             discriminator.requires_grad_(False)
             loss_g = nnf.softplus(-discriminator(generator(z_g_t[i]))).flatten(1).mean(1)
