@@ -124,11 +124,10 @@ SWEEP_SAMPLES = 10_000
 SWEEP_SETTINGS: dict[str, dict[str, Any]] = {
     "w128 lr1e-3 b256": {"hidden": 128, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 256, "steps": 6000, "eval_every": 500},
     "w128 g1e-4 d1e-3 b256": {"hidden": 128, "lr_g": 1e-4, "lr_d": 1e-3, "batch_size": 256, "steps": 8000, "eval_every": 500},
-    "w128 lr2e-4 b256 k5": {"hidden": 128, "lr_g": 2e-4, "lr_d": 2e-4, "batch_size": 256, "steps": 3000, "d_steps": 5, "eval_every": 250},
-    "w256 lr1e-4 b256": {"hidden": 256, "lr_g": 1e-4, "lr_d": 1e-4, "batch_size": 256, "steps": 12000, "eval_every": 1000},
-    "w256 lr2e-4 b256 decay0.1": {"hidden": 256, "lr_g": 2e-4, "lr_d": 2e-4, "batch_size": 256, "steps": 8000, "lr_final_fraction": 0.1, "eval_every": 1000},
-    "w128 lr1e-3 b1024": {"hidden": 128, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 1024, "steps": 5000, "eval_every": 500},
-    "w256 lr1e-4 b1024": {"hidden": 256, "lr_g": 1e-4, "lr_d": 1e-4, "batch_size": 1024, "steps": 6000, "eval_every": 1000},
+    "w256 lr1e-4 b256": {"hidden": 256, "lr_g": 1e-4, "lr_d": 1e-4, "batch_size": 256, "steps": 10000, "eval_every": 1000},
+    "w256 g2e-4 d5e-5 b256": {"hidden": 256, "lr_g": 2e-4, "lr_d": 5e-5, "batch_size": 256, "steps": 6000, "eval_every": 1000},
+    "w256 lr2e-4 b256 decay0.1": {"hidden": 256, "lr_g": 2e-4, "lr_d": 2e-4, "batch_size": 256, "steps": 6000, "lr_final_fraction": 0.1, "eval_every": 1000},
+    "w128 lr1e-3 b1024": {"hidden": 128, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 1024, "steps": 4000, "eval_every": 500},
     "w512 lr1e-4 b256": {"hidden": 512, "lr_g": 1e-4, "lr_d": 1e-4, "batch_size": 256, "steps": 4000, "eval_every": 500},
 }
 
@@ -150,42 +149,65 @@ def sweep_options(setting: Mapping[str, Any]) -> dict[str, Any]:
 # The settings the book's 25-Gaussian chapters use (02, 03 and 06 share these models)
 # --------------------------------------------------------------------------------------------
 
-#: ``"paper_regime"``: the sweep setting :func:`choose_regime` picks (the appendix notebook
-#: recomputes the choice from the sweep CSV and fails if it differs); ``"quick"``: tiny models
-#: for the tests. ``gan``: train_gan options; ``step_grid``: snapshots the budget rule chooses
-#: from; ``target_hq``: the budget rule's target; ``keep_training``: KeepTraining options.
+#: ``"paper_regime"``: the sweep setting and snapshot that :func:`choose_regime` picks (the
+#: appendix notebook recomputes the choice from the sweep CSV and fails if it differs), trained
+#: exactly as in the sweep so that the sweep, the appendix and the chapters share one cache entry.
+#: ``"quick"``: tiny models for the tests. Keys: ``setting`` (a SWEEP_SETTINGS name or None),
+#: ``gan`` (train_gan options), ``budget_step`` (the snapshot Table 1 uses), ``step_grid``
+#: (snapshots at which chapter 02 also runs DRS, to show its gain along training) and
+#: ``keep_training`` (KeepTraining options).
 GAN_PRESETS: dict[str, dict[str, Any]] = {
     "paper_regime": {
         "setting": "w128 lr1e-3 b256",
-        "gan": {"hidden": 128, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 256},
+        "budget_step": 4000,
         "step_grid": [2000, 3000, 4000, 5000],
-        "target_hq": 70.0,
         "keep_training": {"max_steps": 2000, "lr": 1e-3, "batch_size": 256, "validation_size": 10_000},
     },
     "quick": {
         "setting": None,
-        "gan": {"hidden": 32, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 256},
+        "gan": {"hidden": 32, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 256, "steps": 200, "checkpoints": [100]},
+        "budget_step": 200,
         "step_grid": [100, 200],
-        "target_hq": 70.0,
         "keep_training": {"max_steps": 200, "lr": 1e-3, "batch_size": 256, "validation_size": 2000},
     },
 }
 
 
 def gan_preset(name: str) -> dict[str, Any]:
-    """A copy of ``GAN_PRESETS[name]``; an unknown name raises ValueError listing the known ones."""
+    """A copy of ``GAN_PRESETS[name]`` with its ``gan`` options filled in from the sweep setting.
+
+    An unknown name raises ValueError listing the known ones.
+    """
     if name not in GAN_PRESETS:
         raise ValueError(f"unknown GAN preset {name!r}; allowed: {sorted(GAN_PRESETS)}")
-    return copy.deepcopy(GAN_PRESETS[name])
+    preset = copy.deepcopy(GAN_PRESETS[name])
+    if preset["setting"] is not None:
+        preset["gan"] = sweep_options(SWEEP_SETTINGS[preset["setting"]])
+    snapshots = set(preset["gan"].get("checkpoints", [])) | {preset["gan"]["steps"]}
+    wanted = set(preset["step_grid"]) | {preset["budget_step"]}
+    if not wanted <= snapshots:
+        raise ValueError(f"preset {name!r}: steps {sorted(wanted - snapshots)} are not snapshots of its GAN")
+    return preset
+
+
+def describe_gan(options: Mapping[str, Any]) -> str:
+    """Plain-words summary of train_gan options, for the chapters' setup paragraphs."""
+    lr_g, lr_d = options.get("lr_g", 1e-4), options.get("lr_d", 1e-4)
+    lr = f"learning rate {lr_g:g}" if lr_g == lr_d else f"learning rates {lr_g:g} (G) and {lr_d:g} (D)"
+    parts = [f"three hidden layers of {options.get('hidden', 128)} units", lr,
+             f"batch {options.get('batch_size', 256)}"]
+    if options.get("d_steps", 1) != 1:
+        parts.append(f"{options['d_steps']} discriminator steps per generator step")
+    if options.get("lr_final_fraction", 1.0) != 1.0:
+        parts.append(f"learning rates decaying linearly to {options['lr_final_fraction']:g} of their initial value")
+    parts.append(f"{options['steps']:,} iterations with snapshots along the way")
+    return ", ".join(parts)
 
 
 def preset_gan_config(name: str, data: Mapping[str, Any], seeds: Sequence[int], *,
                       device: str | torch.device = "cpu") -> dict[str, Any]:
-    """:func:`drs_lib.train.gan_config` of preset ``name``: trained to the last step of its grid,
-    with a snapshot at every other step (so every notebook using the preset shares one cache entry)."""
-    preset = gan_preset(name)
-    grid = list(preset["step_grid"])
-    return gan_config(data, seeds, device=device, steps=grid[-1], checkpoints=grid[:-1], **preset["gan"])
+    """:func:`drs_lib.train.gan_config` of preset ``name`` (every notebook using it shares one cache entry)."""
+    return gan_config(data, seeds, device=device, **gan_preset(name)["gan"])
 
 
 def preset_keep_training_config(name: str, gan: Mapping[str, Any], step: int) -> dict[str, Any]:
@@ -193,5 +215,5 @@ def preset_keep_training_config(name: str, gan: Mapping[str, Any], step: int) ->
     return keep_training_config(gan, step, **gan_preset(name)["keep_training"])
 
 
-__all__ = ["GAN_PRESETS", "HQ_RANGE", "HQ_TARGET", "MIN_MODES", "MODE_TIE", "SWEEP_DATA", "SWEEP_SAMPLES", "SWEEP_SEEDS", "SWEEP_SETTINGS", "choose_regime", "gan_preset", "in_regime", "preset_gan_config", "preset_keep_training_config", "summarise",
+__all__ = ["GAN_PRESETS", "HQ_RANGE", "HQ_TARGET", "MIN_MODES", "MODE_TIE", "SWEEP_DATA", "SWEEP_SAMPLES", "SWEEP_SEEDS", "SWEEP_SETTINGS", "choose_regime", "describe_gan", "gan_preset", "in_regime", "preset_gan_config", "preset_keep_training_config", "summarise",
            "sweep_options", "sweep_steps", "training_cost", "trajectory_rows"]
