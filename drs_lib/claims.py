@@ -244,34 +244,48 @@ def versus(values: Iterable[float], reference: float, *, name: str, reference_na
     )
 
 
-def matches(values: Iterable[float], paper_value: float, *, name: str, paper_std: float | None = None,
-            confidence: float = 0.95, digits: int = 2, unit: str = "") -> Check:
-    """Does our value match the paper's?
+def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance: float,
+            paper_std: float | None = None, paper_name: str = "the paper's value", confidence: float = 0.95,
+            digits: int = 2, unit: str = "") -> Check:
+    """Does our value match the paper's (or a theory's: ``paper_name="1/M"``)?
 
     Rule: the paper's value (widened to value ± std when the paper gives a std) overlaps the
-    ``confidence`` t-interval of our mean over seeds.
+    ``confidence`` t-interval of our mean over seeds, and that interval is precise enough to
+    call a match: its half-width is at most ``tolerance`` (in the units of ``values``). Without
+    the second condition two noisy seeds would "match" any value; an interval wider than the
+    tolerance gives "not reproduced" with a sentence saying it is too wide to decide.
     """
     if not math.isfinite(float(paper_value)):
         raise ClaimError(f"paper_value: got {paper_value!r}; allowed: a finite number")
     spread = 0.0 if paper_std is None else float(paper_std)
     if not (math.isfinite(spread) and spread >= 0):
         raise ClaimError(f"paper_std: got {paper_std!r}; allowed: None or a finite number >= 0")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not (math.isfinite(tolerance) and tolerance > 0):
+        raise ClaimError(f"tolerance: got {tolerance!r}; allowed: a finite number > 0 (the widest half-width "
+                         "of our interval that still counts as a match, in the units of the values)")
     iv = interval(values, confidence, name)
     array = seed_values(values, name)
-    paper = _num(paper_value, digits) + (f" ± {_num(spread, digits)}" if paper_std is not None else "") + unit
+    paper = f"{paper_name} ({_num(paper_value, digits)}" + (f" ± {_num(spread, digits)}" if paper_std is not None else "") + f"{unit})"
     low, high = paper_value - spread, paper_value + spread
+    half = (iv.high - iv.low) / 2
     if iv.high < low:
-        where, verdict = f"lies below the paper's {paper}", NOT_REPRODUCED
+        where, verdict = f"lies below {paper}", NOT_REPRODUCED
     elif iv.low > high:
-        where, verdict = f"lies above the paper's {paper}", NOT_REPRODUCED
+        where, verdict = f"lies above {paper}", NOT_REPRODUCED
     else:
-        verdict = REPRODUCED
-        where = f"contains the paper's {paper}" if iv.low <= paper_value <= iv.high else f"overlaps the paper's {paper}"
+        where = f"contains {paper}" if iv.low <= paper_value <= iv.high else f"overlaps {paper}"
+        if half <= tolerance:
+            verdict = REPRODUCED
+        else:
+            verdict = NOT_REPRODUCED
+            where += (f", but its half-width {_num(half, digits)}{unit} exceeds the tolerance "
+                      f"{_num(tolerance, digits)}{unit}: too wide to call a match")
     ours = _mean_std(array, digits, unit)
     widened = " (± its std)" if paper_std is not None else ""
     return Check(
         verdict,
-        rule=f"the paper's value{widened} overlaps the {_pct(confidence)} t-interval of our {name} over seeds",
+        rule=f"{paper_name}{widened} overlaps the {_pct(confidence)} t-interval of our {name} over seeds, "
+             f"whose half-width is at most {_num(tolerance, digits)}{unit}",
         ours=ours,
         finding=f"Ours: {name} is {ours} over {iv.n} seeds; its {_pct(confidence)} interval {_range(iv, digits, unit)} {where}.",
         n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high,
@@ -309,6 +323,10 @@ def on_seeds(values: Iterable[float], comparison: Comparison, threshold: float, 
     )
 
 
+def _bare(finding: str) -> str:
+    return finding[len("Ours: "):] if finding.startswith("Ours: ") else finding
+
+
 def direction_and_size(direction: Check, size: Check) -> Check:
     """A claim with a direction and a size: reproduced if both rules hold, partly if only the
     direction holds, not reproduced if the direction does not hold."""
@@ -324,8 +342,8 @@ def direction_and_size(direction: Check, size: Check) -> Check:
         rule=f"reproduced if both the direction and the size hold, partly if only the direction does; "
              f"direction: {direction.rule}; size: {size.rule}",
         ours=f"{direction.ours}; {size.ours}" if direction.ours != size.ours else direction.ours,
-        finding=f"Direction ({'holds' if direction.holds else 'does not hold'}): {direction.finding} "
-                f"Size ({'holds' if size.holds else 'does not hold'}): {size.finding}",
+        finding=f"Ours, direction ({'holds' if direction.holds else 'does not hold'}): {_bare(direction.finding)} "
+                f"Size ({'holds' if size.holds else 'does not hold'}): {_bare(size.finding)}",
         n_seeds=direction.n_seeds, estimate=direction.estimate, low=direction.low, high=direction.high,
     )
 

@@ -112,27 +112,42 @@ def test_identical_seeds_give_a_zero_width_interval_that_still_decides():
 
 
 def test_a_match_with_the_papers_value():
-    check = claims.matches([89.0, 91.0, 90.5, 89.5, 90.0], 90.0, name="% HQ with DRS", unit=" %", digits=1)
+    check = claims.matches([89.0, 91.0, 90.5, 89.5, 90.0], 90.0, name="% HQ with DRS", tolerance=3, unit=" %", digits=1)
     assert check.verdict == REPRODUCED
-    assert "contains the paper's 90.0 %" in check.finding
+    assert "contains the paper's value (90.0 %)" in check.finding
+    assert check.rule == ("the paper's value overlaps the 95 % t-interval of our % HQ with DRS over seeds, "
+                          "whose half-width is at most 3.0 %")
+    theory = claims.matches([0.312, 0.314, 0.313], 0.3133, name="acceptance rate", tolerance=0.01, paper_name="1/M", digits=4)
+    assert theory.verdict == REPRODUCED and "contains 1/M (0.3133)" in theory.finding
+
+
+def test_an_interval_too_wide_to_decide_is_no_match():
+    # two noisy seeds: the 95 % interval (t with 1 degree of freedom) is about [-244, 315] and contains anything
+    check = claims.matches([13.4, 57.4], 98.9, name="share", tolerance=5, unit=" %", digits=1)
+    assert check.low < 0 and check.high > 100
+    assert check.verdict == NOT_REPRODUCED
+    assert "contains the paper's value (98.9 %), but its half-width" in check.finding
+    assert "exceeds the tolerance 5.0 %: too wide to call a match" in check.finding
+    with pytest.raises(ClaimError, match="tolerance: got 0; allowed: a finite number > 0"):
+        claims.matches([1.0, 2.0], 1.5, name="x", tolerance=0)
 
 
 def test_a_mismatch_with_the_papers_value_says_which_side():
-    below = claims.matches([4.0, 5.0, 4.5], 98.9, name="share below 1e-4", unit=" %", digits=1)
-    assert below.verdict == NOT_REPRODUCED and "lies below the paper's 98.9 %" in below.finding
-    above = claims.matches([95.0, 96.0, 95.5], 90.0, name="% HQ", paper_std=2.0, digits=1)
-    assert above.verdict == NOT_REPRODUCED and "lies above the paper's 90.0 ± 2.0" in above.finding
+    below = claims.matches([4.0, 5.0, 4.5], 98.9, name="share below 1e-4", tolerance=5, unit=" %", digits=1)
+    assert below.verdict == NOT_REPRODUCED and "lies below the paper's value (98.9 %)" in below.finding
+    above = claims.matches([95.0, 96.0, 95.5], 90.0, name="% HQ", tolerance=5, paper_std=2.0, digits=1)
+    assert above.verdict == NOT_REPRODUCED and "lies above the paper's value (90.0 ± 2.0)" in above.finding
 
 
 def test_the_papers_std_widens_its_value_into_an_interval():
     ours = [92.9, 93.1, 93.0, 92.95, 93.05]  # interval about [92.9, 93.1]
-    assert claims.matches(ours, 90.0, name="x").verdict == NOT_REPRODUCED
-    check = claims.matches(ours, 90.0, name="x", paper_std=3.0)
-    assert check.verdict == REPRODUCED and "overlaps the paper's 90.00 ± 3.00" in check.finding
+    assert claims.matches(ours, 90.0, name="x", tolerance=1).verdict == NOT_REPRODUCED
+    check = claims.matches(ours, 90.0, name="x", tolerance=1, paper_std=3.0)
+    assert check.verdict == REPRODUCED and "overlaps the paper's value (90.00 ± 3.00)" in check.finding
     with pytest.raises(ClaimError, match="paper_std: got -1"):
-        claims.matches(ours, 90.0, name="x", paper_std=-1)
+        claims.matches(ours, 90.0, name="x", tolerance=1, paper_std=-1)
     with pytest.raises(ClaimError, match="paper_value: got nan"):
-        claims.matches(ours, float("nan"), name="x")
+        claims.matches(ours, float("nan"), name="x", tolerance=1)
 
 
 def test_versus_a_reference_value():
@@ -161,12 +176,13 @@ def test_threshold_rule_on_seeds():
 
 
 def test_direction_without_size_is_partly():
-    gain = BASE + np.array([5.0, 5.5, 4.5, 5.2, 4.8]) - BASE  # +5 points, clearly above 0, never >= 10
+    gain = np.array([5.0, 5.5, 4.5, 5.2, 4.8])  # +5 points: clearly above 0, never >= 10
     direction = claims.paired(BASE + gain, BASE, a_name="DRS", b_name="GAN")
     size = claims.on_seeds(gain, ">=", 10, k=4, name="gain")
     check = claims.direction_and_size(direction, size)
     assert check.verdict == PARTLY
-    assert check.finding.startswith("Direction (holds): ") and "Size (does not hold): " in check.finding
+    assert check.finding.startswith("Ours, direction (holds): DRS 75.00 ± 1.17, GAN 70.00 ± 0.79; ")
+    assert "Size (does not hold): gain is ≥ 10.00 on 0 of 5 seeds" in check.finding
     big = claims.on_seeds(gain + 10, ">=", 10, k=4, name="gain")
     assert claims.direction_and_size(direction, big).verdict == REPRODUCED
     wrong_way = claims.paired(BASE - gain, BASE, a_name="DRS", b_name="GAN")
@@ -194,7 +210,7 @@ def make_ledger(chapter="04_figure2_histograms"):
     ledger = ClaimLedger(chapter)
     ledger.record("gain", "DRS raises the share | of HQ samples", "70 → 90 %",
                   claims.paired(BASE + 20, BASE, a_name="DRS", b_name="GAN"), evidence="table-1")
-    ledger.record("value", "98.9 % below 1e-4", "98.9 %", claims.matches([4.0, 5.0], 98.9, name="share"))
+    ledger.record("value", "98.9 % below 1e-4", "98.9 %", claims.matches([4.0, 5.0], 98.9, name="share", tolerance=5))
     ledger.record("schematic", "Figure 1 shows it", "schematic", claims.not_comparable("no numbers"))
     return ledger
 
@@ -296,7 +312,7 @@ def test_the_repositorys_toc_lists_every_chapter_once():
 def test_frame_roundtrip_keeps_text_that_looks_like_numbers_or_na(tmp_path):
     ledger = ClaimLedger("01_x")
     ledger.record("a", "claim", "NA", claims.not_comparable("none"))
-    ledger.record("b", "claim", "70", claims.matches([70.0, 71.0], 70.0, name="x"))
+    ledger.record("b", "claim", "70", claims.matches([70.0, 71.0], 70.0, name="x", tolerance=10))
     ledger.write(tmp_path)
     frame = claims.read_claims(tmp_path)
     assert frame.paper.tolist() == ["NA", "70"]
