@@ -15,7 +15,8 @@ our numbers (mean ± std over seeds) and a generated sentence saying what the nu
 sentence and the verdict come from the same comparison, so they cannot disagree.
 
 Intervals are Student-t intervals of the mean over seeds, mean ± t_{(1+c)/2, n−1} · s/√n with the
-sample std s (ddof = 1). A difference is called "above" or "below" only when that interval
+sample std s (ddof = 1). "Seeds" are the independent repetitions a chapter has (independently
+trained models, say); ``over="models"`` names them in the generated text. A difference is called "above" or "below" only when that interval
 excludes the reference; otherwise the sentence says the two cannot be told apart. Never the
 sign of a difference smaller than its spread.
 
@@ -178,7 +179,8 @@ class Check:
 
 
 def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, expect: Side = "above",
-           min_seeds: int | None = None, confidence: float = 0.95, digits: int = 2, unit: str = "") -> Check:
+           min_seeds: int | None = None, confidence: float = 0.95, digits: int = 2, unit: str = "",
+           over: str = "seeds") -> Check:
     """Is A above (or below) B, seed by seed? ``a[i]`` and ``b[i]`` come from the same seed.
 
     Default rule: the ``confidence`` t-interval of the paired difference A − B over seeds lies
@@ -193,7 +195,7 @@ def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, 
     d = x - y
     n = d.size
     ours = f"{a_name} {_mean_std(x, digits, unit)}, {b_name} {_mean_std(y, digits, unit)}"
-    difference = f"the paired difference ({a_name} − {b_name}) is {_mean_std(d, digits, unit)} over {n} seeds"
+    difference = f"the paired difference ({a_name} − {b_name}) is {_mean_std(d, digits, unit)} over {n} {over}"
     if min_seeds is not None:
         if isinstance(min_seeds, bool) or not isinstance(min_seeds, int) or not 1 <= min_seeds <= n:
             raise ClaimError(f"min_seeds: got {min_seeds!r}; allowed: an integer in [1, {n}] (the number of seeds)")
@@ -201,9 +203,9 @@ def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, 
         verdict = REPRODUCED if count >= min_seeds else NOT_REPRODUCED
         return Check(
             verdict,
-            rule=f"{a_name} {expect} {b_name} on at least {min_seeds} of {n} seeds",
+            rule=f"{a_name} {expect} {b_name} on at least {min_seeds} of {n} {over}",
             ours=ours,
-            finding=f"Ours: {ours}; {a_name} is {expect} {b_name} on {count} of {n} seeds ({difference}).",
+            finding=f"Ours: {ours}; {a_name} is {expect} {b_name} on {count} of {n} {over} ({difference}).",
             n_seeds=n, estimate=float(d.mean()),
         )
     iv = interval(d, confidence, f"{a_name} − {b_name}")
@@ -212,41 +214,44 @@ def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, 
              "overlaps": f"contains 0: {a_name} and {b_name} cannot be told apart"}[side]
     return Check(
         REPRODUCED if side == expect else NOT_REPRODUCED,
-        rule=f"{a_name} {expect} {b_name}: the {_pct(confidence)} t-interval of the paired difference over seeds lies {expect} 0",
+        rule=f"{a_name} {expect} {b_name}: the {_pct(confidence)} t-interval of the paired difference over {over} lies {expect} 0",
         ours=ours,
         finding=f"Ours: {ours}; {difference}, and its {_pct(confidence)} interval {_range(iv, digits, unit)} {where}.",
         n_seeds=n, estimate=iv.mean, low=iv.low, high=iv.high,
     )
 
 
-def versus(values: Iterable[float], reference: float, *, name: str, reference_name: str, expect: Side,
-           confidence: float = 0.95, digits: int = 2, unit: str = "") -> Check:
+def versus(values: Iterable[float], reference: float, *, name: str, expect: Side, reference_name: str | None = None,
+           confidence: float = 0.95, digits: int = 2, unit: str = "", over: str = "seeds") -> Check:
     """Does our per-seed quantity lie above (or below) a fixed reference value?
 
     Rule: the ``confidence`` t-interval of the mean over seeds lies entirely above (below)
-    ``reference`` (e.g. a critical value, or the value a theory predicts).
+    ``reference`` (e.g. a critical value, or the value a theory predicts). ``reference_name``
+    names it in the text ("the 5 % critical value"); without one the number itself is used.
     """
     expect = _check_side(expect)
-    if not math.isfinite(float(reference)):
-        raise ClaimError(f"reference {reference_name}: got {reference!r}; allowed: a finite number")
+    if isinstance(reference, bool) or not isinstance(reference, (int, float, np.number)) or not math.isfinite(float(reference)):
+        raise ClaimError(f"reference: got {reference!r}; allowed: a finite number")
     iv = interval(values, confidence, name)
     array = seed_values(values, name)
     side = iv.side(float(reference))
-    ref = f"{reference_name} ({_num(reference, digits)}{unit})"
+    number = f"{_num(reference, digits)}{unit}"
+    ref = f"{reference_name} ({number})" if reference_name else number
+    reference_name = reference_name or number
     where = {"above": f"lies above {ref}", "below": f"lies below {ref}", "overlaps": f"contains {ref}"}[side]
-    ours = _mean_std(array, digits, unit)
+    value = _mean_std(array, digits, unit)
     return Check(
         REPRODUCED if side == expect else NOT_REPRODUCED,
-        rule=f"{name} {expect} {reference_name}: its {_pct(confidence)} t-interval over seeds lies {expect} it",
-        ours=ours,
-        finding=f"Ours: {name} is {ours} over {iv.n} seeds; its {_pct(confidence)} interval {_range(iv, digits, unit)} {where}.",
+        rule=f"{name} {expect} {reference_name}: its {_pct(confidence)} t-interval over {over} lies {expect} it",
+        ours=f"{name} {value}",
+        finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} {where}.",
         n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high,
     )
 
 
 def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance: float,
             paper_std: float | None = None, paper_name: str = "the paper's value", confidence: float = 0.95,
-            digits: int = 2, unit: str = "") -> Check:
+            digits: int = 2, unit: str = "", over: str = "seeds") -> Check:
     """Does our value match the paper's (or a theory's: ``paper_name="1/M"``)?
 
     Rule: the paper's value (widened to value ± std when the paper gives a std) overlaps the
@@ -280,14 +285,14 @@ def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance
             verdict = NOT_REPRODUCED
             where += (f", but its half-width {_num(half, digits)}{unit} exceeds the tolerance "
                       f"{_num(tolerance, digits)}{unit}: too wide to call a match")
-    ours = _mean_std(array, digits, unit)
+    value = _mean_std(array, digits, unit)
     widened = " (± its std)" if paper_std is not None else ""
     return Check(
         verdict,
-        rule=f"{paper_name}{widened} overlaps the {_pct(confidence)} t-interval of our {name} over seeds, "
+        rule=f"{paper_name}{widened} overlaps the {_pct(confidence)} t-interval of our {name} over {over}, "
              f"whose half-width is at most {_num(tolerance, digits)}{unit}",
-        ours=ours,
-        finding=f"Ours: {name} is {ours} over {iv.n} seeds; its {_pct(confidence)} interval {_range(iv, digits, unit)} {where}.",
+        ours=f"{name} {value}",
+        finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} {where}.",
         n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high,
     )
 
@@ -296,7 +301,7 @@ _COMPARE = {">=": (np.greater_equal, "≥"), "<=": (np.less_equal, "≤"), ">": 
 
 
 def on_seeds(values: Iterable[float], comparison: Comparison, threshold: float, *, k: int, name: str,
-             digits: int = 2, unit: str = "") -> Check:
+             digits: int = 2, unit: str = "", over: str = "seeds") -> Check:
     """Threshold rule: ``name`` compared with ``threshold`` holds on at least ``k`` of the n seeds.
 
     ``comparison`` is one of '>=', '<=', '>', '<' (e.g. ``on_seeds(p, ">", 0.05, k=4, ...)``:
@@ -313,12 +318,12 @@ def on_seeds(values: Iterable[float], comparison: Comparison, threshold: float, 
     operation, symbol = _COMPARE[comparison]
     count = int(operation(array, threshold).sum())
     bound = f"{symbol} {_num(threshold, digits)}{unit}"
-    ours = _mean_std(array, digits, unit)
+    value = _mean_std(array, digits, unit)
     return Check(
         REPRODUCED if count >= k else NOT_REPRODUCED,
-        rule=f"{name} {bound} on at least {k} of {n} seeds",
-        ours=ours,
-        finding=f"Ours: {name} is {bound} on {count} of {n} seeds ({ours} over seeds).",
+        rule=f"{name} {bound} on at least {k} of {n} {over}",
+        ours=f"{name} {value}",
+        finding=f"Ours: {name} is {bound} on {count} of {n} {over} ({value} over {over}).",
         n_seeds=n, estimate=float(array.mean()),
     )
 
@@ -468,6 +473,10 @@ class ClaimLedger:
                              "ours": [r.check.ours for r in self.records],
                              "verdict": [r.verdict for r in self.records]})
 
+    def markdown_table(self, with_rule: bool = False) -> str:
+        """The claims as a MyST table: verdict, claim, paper, ours, (rule,) link to the evidence."""
+        return claims_markdown_table(self.frame(), with_rule=with_rule)
+
     def path(self, results_dir: str | Path) -> Path:
         return Path(results_dir) / CLAIMS_FOLDER / f"{self.chapter}.csv"
 
@@ -585,11 +594,12 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> s
     return "\n".join(lines)
 
 
-def claims_markdown_table(frame: pd.DataFrame, docs_folder: str = "/book/executed") -> str:
-    """Every claim: verdict, the paper's claim and value, ours, the rule, and a link to its evidence."""
-    rows = [(f"**{r.verdict}**", r.claim, r.paper, r.check.ours, r.check.rule, link(r, docs_folder))
-            for r in records(frame)]
-    return markdown_table(["verdict", "claim", "paper", "ours (mean ± std over seeds)", "rule", "evidence"], rows)
+def claims_markdown_table(frame: pd.DataFrame, docs_folder: str = "/book/executed", with_rule: bool = True) -> str:
+    """Every claim: verdict, the paper's claim and value, ours, the rule (optional), and a link to its evidence."""
+    header = ["verdict", "claim", "paper", "ours (mean ± std)"] + (["rule"] if with_rule else []) + ["evidence"]
+    rows = [[f"**{r.verdict}**", r.claim, r.paper, r.check.ours] + ([r.check.rule] if with_rule else [])
+            + [link(r, docs_folder)] for r in records(frame)]
+    return markdown_table(header, rows)
 
 
 def toc_chapters(toc: str | Path, folder: str = "book/executed") -> list[str]:

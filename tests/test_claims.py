@@ -113,7 +113,7 @@ def test_identical_seeds_give_a_zero_width_interval_that_still_decides():
 
 def test_a_match_with_the_papers_value():
     check = claims.matches([89.0, 91.0, 90.5, 89.5, 90.0], 90.0, name="% HQ with DRS", tolerance=3, unit=" %", digits=1)
-    assert check.verdict == REPRODUCED
+    assert check.verdict == REPRODUCED and check.ours == "% HQ with DRS 90.0 ± 0.8 %"
     assert "contains the paper's value (90.0 %)" in check.finding
     assert check.rule == ("the paper's value overlaps the 95 % t-interval of our % HQ with DRS over seeds, "
                           "whose half-width is at most 3.0 %")
@@ -156,6 +156,13 @@ def test_versus_a_reference_value():
                           expect="below", digits=4)
     assert check.verdict == REPRODUCED and "lies below the 5 % critical value (0.0096)" in check.finding
     assert claims.versus(ks, 0.0055, name="KS", reference_name="c", expect="below").verdict == NOT_REPRODUCED
+    rho = claims.versus([0.10, 0.12, 0.09], 0.0, name="Spearman correlation", expect="above")
+    assert rho.verdict == REPRODUCED and rho.finding.endswith("lies above 0.00.")
+    assert rho.rule == "Spearman correlation above 0.00: its 95 % t-interval over seeds lies above it"
+    models = claims.versus([0.10, 0.12, 0.09], 0.0, name="ρ", expect="above", over="models")
+    assert "over 3 models" in models.finding and "over models" in models.rule
+    with pytest.raises(ClaimError, match="reference: got nan"):
+        claims.versus(ks, float("nan"), name="KS", expect="below")
 
 
 # --------------------------------------------------------------------------- thresholds and partial verdicts
@@ -248,6 +255,9 @@ def test_written_claims_read_back_identically_and_render_the_same_sentences(tmp_
     table = claims.claims_markdown_table(frame)
     assert "DRS raises the share \\| of HQ samples" in table  # a '|' cannot break the table
     assert "{ref}`table-1`" in table and "{doc}`/book/executed/04_figure2_histograms`" in table
+    assert table.splitlines()[0] == "| verdict | claim | paper | ours (mean ± std) | rule | evidence |"
+    assert len(table.splitlines()) == 2 + 3
+    assert "| rule |" not in claims.claims_markdown_table(frame, with_rule=False)
 
 
 def test_reading_claims_of_chapters_that_have_none_gives_no_rows_and_bad_files_fail(tmp_path):
