@@ -258,6 +258,8 @@ def test_written_claims_read_back_identically_and_render_the_same_sentences(tmp_
     assert table.splitlines()[0] == "| verdict | claim | paper | ours (mean ± std) | rule | evidence |"
     assert len(table.splitlines()) == 2 + 3
     assert "| rule |" not in claims.claims_markdown_table(frame, with_rule=False)
+    assert ledger.table().verdict.tolist() == [REPRODUCED, NOT_REPRODUCED, NOT_COMPARABLE]
+    assert ledger.markdown_table().count("\n") == 4 and "| rule |" not in ledger.markdown_table()
 
 
 def test_reading_claims_of_chapters_that_have_none_gives_no_rows_and_bad_files_fail(tmp_path):
