@@ -25,8 +25,9 @@ endif
 PY := $(BIN)python
 
 MODE := $(if $(filter-out 0,$(QUICK)),quick,full)
-# Notebooks are listed once, in _toc.yml, as book/executed/<name>.
-NOTEBOOKS := $(shell sed -n 's|^ *- *file: *book/executed/\([A-Za-z0-9_]*\) *$$|\1|p' _toc.yml)
+# Notebooks are listed once, in _toc.yml, as book/executed/<name> (the root page included).
+NOTEBOOKS := $(shell sed -n -e 's|^root: *book/executed/\([A-Za-z0-9_]*\) *$$|\1|p' \
+                            -e 's|^ *- *file: *book/executed/\([A-Za-z0-9_]*\) *$$|\1|p' _toc.yml)
 LIB_SOURCES := $(wildcard drs_lib/*.py)
 EXECUTED_FULL := $(NOTEBOOKS:%=_build/executed/full/%.ipynb)
 EXECUTED_QUICK := $(NOTEBOOKS:%=_build/executed/quick/%.ipynb)
@@ -64,6 +65,13 @@ _build/executed/full/%.ipynb: notebooks/%.md tools/execute_notebook.py $(SETUP_S
 
 _build/executed/quick/%.ipynb: notebooks/%.md tools/execute_notebook.py $(SETUP_STAMP)
 	$(PY) tools/execute_notebook.py $< $@ --mode quick
+
+# Claims pages (00_*: the landing page and the claims summary) read every chapter's
+# results/claims/*.csv, so they are executed after all the other notebooks of the same mode.
+CLAIMS_PAGES := $(filter 00_%,$(NOTEBOOKS))
+CHAPTERS := $(filter-out $(CLAIMS_PAGES),$(NOTEBOOKS))
+$(CLAIMS_PAGES:%=_build/executed/full/%.ipynb): $(CHAPTERS:%=_build/executed/full/%.ipynb)
+$(CLAIMS_PAGES:%=_build/executed/quick/%.ipynb): $(CHAPTERS:%=_build/executed/quick/%.ipynb)
 
 notebooks: $(EXECUTED)
 

@@ -21,7 +21,7 @@ def all_notebooks():
 
 def test_every_toc_notebook_has_a_source_and_every_source_is_in_the_toc():
     toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
     listed = {Path(f).name for f in files if f.startswith("book/executed/")}
     assert listed == {p.stem for p in all_notebooks()}
 

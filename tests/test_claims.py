@@ -1,0 +1,331 @@
+"""Verdict rules (drs_lib.claims) on hand-made per-seed numbers with known answers."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from drs_lib import claims
+from drs_lib.claims import (
+    NOT_COMPARABLE, NOT_REPRODUCED, NOT_YET_CHECKED, PARTLY, REPRODUCED, ClaimError, ClaimLedger,
+)
+
+BASE = np.array([70.0, 71.0, 69.0, 70.5, 69.5])
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+def test_interval_is_the_student_t_interval_of_the_mean():
+    iv = claims.interval([1.0, 2.0, 3.0], confidence=0.95)
+    half = stats.t.ppf(0.975, 2) * 1.0 / math.sqrt(3)  # std of 1, 2, 3 is 1
+    assert (iv.mean, iv.std, iv.n) == (2.0, 1.0, 3)
+    assert iv.low == pytest.approx(2.0 - half) and iv.high == pytest.approx(2.0 + half)
+    assert iv.side(-10) == "above" and iv.side(10) == "below" and iv.side(2.5) == "overlaps"
+
+
+@pytest.mark.parametrize("values, message", [
+    ([], "no values; a claim needs per-seed numbers from at least 2 seeds"),
+    ([3.0], "1 value; a claim needs per-seed numbers from at least 2 seeds"),
+    ([1.0, float("nan"), 2.0], r"non-finite value\(s\) \[nan\] at position\(s\) \[1\]"),
+    ([1.0, float("inf")], r"non-finite value\(s\) \[inf\]"),
+    ([[1.0, 2.0], [3.0, 4.0]], r"one number per seed \(1-D\); got shape \(2, 2\)"),
+    (["a", "b"], "expected per-seed numbers"),
+])
+def test_bad_per_seed_values_are_refused_with_a_clear_message(values, message):
+    with pytest.raises(ClaimError, match=message):
+        claims.interval(values, name="gain")
+    with pytest.raises(ClaimError, match="^gain: "):
+        claims.seed_values(values, "gain")
+
+
+def test_confidence_outside_its_range_is_refused():
+    with pytest.raises(ClaimError, match=r"confidence: got 95; allowed: a number in \[0.5, 1\)"):
+        claims.interval([1.0, 2.0], confidence=95)
+
+
+# --------------------------------------------------------------------------- paired comparisons
+
+
+def test_a_clear_gain_is_reproduced_and_the_sentence_says_above():
+    check = claims.paired(BASE + 20 + np.array([0.5, -0.5, 1.0, 0.0, -1.0]), BASE,
+                          a_name="with DRS", b_name="without DRS", unit=" %", digits=1)
+    assert check.verdict == REPRODUCED and check.holds
+    assert check.low > 0 and check.estimate == pytest.approx(20.0)
+    assert "lies above 0" in check.finding and "cannot be told apart" not in check.finding
+    assert "with DRS 90.0 ± " in check.ours and "without DRS 70.0 ± 0.8 %" in check.ours
+    assert check.rule == ("with DRS above without DRS: the 95 % t-interval of the paired difference over seeds "
+                          "lies above 0")
+
+
+def test_a_gain_inside_the_noise_is_not_reproduced_and_never_called_a_gain():
+    # mean difference +0.2, but the per-seed differences swing by ±3: the interval contains 0
+    check = claims.paired(BASE + np.array([3.0, -3.0, 2.8, -2.6, 0.8]), BASE, a_name="DRS", b_name="GAN")
+    assert check.estimate == pytest.approx(0.2)
+    assert check.low < 0 < check.high
+    assert check.verdict == NOT_REPRODUCED
+    assert "contains 0: DRS and GAN cannot be told apart" in check.finding
+    assert "lies above" not in check.finding and "lies below" not in check.finding
+
+
+def test_a_loss_is_not_reproduced_and_the_sentence_says_below():
+    check = claims.paired(BASE - 5 + np.array([0.2, -0.2, 0.1, 0.0, -0.1]), BASE, a_name="DRS", b_name="GAN")
+    assert check.verdict == NOT_REPRODUCED and check.high < 0
+    assert "lies below 0" in check.finding
+
+
+def test_expect_below_turns_a_loss_into_the_claimed_direction():
+    fid_drs, fid_plain = np.array([10.0, 11.0, 10.5]), np.array([12.0, 13.5, 12.2])
+    check = claims.paired(fid_drs, fid_plain, a_name="FID with DRS", b_name="FID without", expect="below")
+    assert check.verdict == REPRODUCED and "lies below 0" in check.finding
+
+
+def test_paired_count_rule_counts_seeds_in_the_claimed_direction():
+    a, b = np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([0.0, 3.0, 2.0, 3.0, 4.0])  # above on 4 of 5
+    assert claims.paired(a, b, a_name="A", b_name="B", min_seeds=4).verdict == REPRODUCED
+    check = claims.paired(a, b, a_name="A", b_name="B", min_seeds=5)
+    assert check.verdict == NOT_REPRODUCED
+    assert "A is above B on 4 of 5 seeds" in check.finding and check.rule == "A above B on at least 5 of 5 seeds"
+    with pytest.raises(ClaimError, match=r"min_seeds: got 6; allowed: an integer in \[1, 5\]"):
+        claims.paired(a, b, a_name="A", b_name="B", min_seeds=6)
+
+
+def test_paired_needs_the_same_seeds_on_both_sides_and_a_known_direction():
+    with pytest.raises(ClaimError, match="one value of each per seed; got 3 and 2"):
+        claims.paired([1.0, 2.0, 3.0], [1.0, 2.0], a_name="A", b_name="B")
+    with pytest.raises(ClaimError, match="expect: got 'up'; allowed: 'above' or 'below'"):
+        claims.paired([1.0, 2.0], [1.0, 2.0], a_name="A", b_name="B", expect="up")
+    with pytest.raises(ClaimError, match="^B: 1 value"):
+        claims.paired([1.0, 2.0], [1.0], a_name="A", b_name="B")
+
+
+def test_identical_seeds_give_a_zero_width_interval_that_still_decides():
+    check = claims.paired([1.0, 1.0, 1.0], [0.0, 0.0, 0.0], a_name="A", b_name="B")
+    assert check.verdict == REPRODUCED and check.low == check.high == 1.0
+    tie = claims.paired([1.0, 1.0], [1.0, 1.0], a_name="A", b_name="B")
+    assert tie.verdict == NOT_REPRODUCED and "cannot be told apart" in tie.finding
+
+
+# --------------------------------------------------------------------------- the paper's value
+
+
+def test_a_match_with_the_papers_value():
+    check = claims.matches([89.0, 91.0, 90.5, 89.5, 90.0], 90.0, name="% HQ with DRS", tolerance=3, unit=" %", digits=1)
+    assert check.verdict == REPRODUCED and check.ours == "% HQ with DRS 90.0 ± 0.8 %"
+    assert "contains the paper's value (90.0 %)" in check.finding
+    assert check.rule == ("the paper's value overlaps the 95 % t-interval of our % HQ with DRS over seeds, "
+                          "whose half-width is at most 3.0 %")
+    theory = claims.matches([0.312, 0.314, 0.313], 0.3133, name="acceptance rate", tolerance=0.01, paper_name="1/M", digits=4)
+    assert theory.verdict == REPRODUCED and "contains 1/M (0.3133)" in theory.finding
+
+
+def test_an_interval_too_wide_to_decide_is_no_match():
+    # two noisy seeds: the 95 % interval (t with 1 degree of freedom) is about [-244, 315] and contains anything
+    check = claims.matches([13.4, 57.4], 98.9, name="share", tolerance=5, unit=" %", digits=1)
+    assert check.low < 0 and check.high > 100
+    assert check.verdict == NOT_REPRODUCED
+    assert "contains the paper's value (98.9 %), but its half-width" in check.finding
+    assert "exceeds the tolerance 5.0 %: too wide to call a match" in check.finding
+    with pytest.raises(ClaimError, match="tolerance: got 0; allowed: a finite number > 0"):
+        claims.matches([1.0, 2.0], 1.5, name="x", tolerance=0)
+
+
+def test_a_mismatch_with_the_papers_value_says_which_side():
+    below = claims.matches([4.0, 5.0, 4.5], 98.9, name="share below 1e-4", tolerance=5, unit=" %", digits=1)
+    assert below.verdict == NOT_REPRODUCED and "lies below the paper's value (98.9 %)" in below.finding
+    above = claims.matches([95.0, 96.0, 95.5], 90.0, name="% HQ", tolerance=5, paper_std=2.0, digits=1)
+    assert above.verdict == NOT_REPRODUCED and "lies above the paper's value (90.0 ± 2.0)" in above.finding
+
+
+def test_the_papers_std_widens_its_value_into_an_interval():
+    ours = [92.9, 93.1, 93.0, 92.95, 93.05]  # interval about [92.9, 93.1]
+    assert claims.matches(ours, 90.0, name="x", tolerance=1).verdict == NOT_REPRODUCED
+    check = claims.matches(ours, 90.0, name="x", tolerance=1, paper_std=3.0)
+    assert check.verdict == REPRODUCED and "overlaps the paper's value (90.00 ± 3.00)" in check.finding
+    with pytest.raises(ClaimError, match="paper_std: got -1"):
+        claims.matches(ours, 90.0, name="x", tolerance=1, paper_std=-1)
+    with pytest.raises(ClaimError, match="paper_value: got nan"):
+        claims.matches(ours, float("nan"), name="x", tolerance=1)
+
+
+def test_versus_a_reference_value():
+    ks = [0.004, 0.006, 0.005, 0.007, 0.005]
+    check = claims.versus(ks, 0.0096, name="KS statistic", reference_name="the 5 % critical value",
+                          expect="below", digits=4)
+    assert check.verdict == REPRODUCED and "lies below the 5 % critical value (0.0096)" in check.finding
+    assert claims.versus(ks, 0.0055, name="KS", reference_name="c", expect="below").verdict == NOT_REPRODUCED
+    rho = claims.versus([0.10, 0.12, 0.09], 0.0, name="Spearman correlation", expect="above")
+    assert rho.verdict == REPRODUCED and rho.finding.endswith("lies above 0.00.")
+    assert rho.rule == "Spearman correlation above 0.00: its 95 % t-interval over seeds lies above it"
+    models = claims.versus([0.10, 0.12, 0.09], 0.0, name="ρ", expect="above", over="models")
+    assert "over 3 models" in models.finding and "over models" in models.rule
+    with pytest.raises(ClaimError, match="reference: got nan"):
+        claims.versus(ks, float("nan"), name="KS", expect="below")
+
+
+# --------------------------------------------------------------------------- thresholds and partial verdicts
+
+
+def test_threshold_rule_on_seeds():
+    gains = [12.0, 15.0, 9.0, 11.0, 10.0]  # >= 10 on 4 of 5
+    assert claims.on_seeds(gains, ">=", 10, k=4, name="HQ gain").verdict == REPRODUCED
+    check = claims.on_seeds(gains, ">=", 10, k=5, name="HQ gain", digits=0, unit=" points")
+    assert check.verdict == NOT_REPRODUCED
+    assert check.rule == "HQ gain ≥ 10 points on at least 5 of 5 seeds"
+    assert "≥ 10 points on 4 of 5 seeds" in check.finding
+    assert claims.on_seeds([0.3, 0.01], ">", 0.05, k=2, name="p").verdict == NOT_REPRODUCED
+    with pytest.raises(ClaimError, match="comparison: got '=>'"):
+        claims.on_seeds(gains, "=>", 10, k=4, name="HQ gain")
+    with pytest.raises(ClaimError, match=r"k: got 0; allowed: an integer in \[1, 5\]"):
+        claims.on_seeds(gains, ">=", 10, k=0, name="HQ gain")
+
+
+def test_direction_without_size_is_partly():
+    gain = np.array([5.0, 5.5, 4.5, 5.2, 4.8])  # +5 points: clearly above 0, never >= 10
+    direction = claims.paired(BASE + gain, BASE, a_name="DRS", b_name="GAN")
+    size = claims.on_seeds(gain, ">=", 10, k=4, name="gain")
+    check = claims.direction_and_size(direction, size)
+    assert check.verdict == PARTLY
+    assert check.finding.startswith("Ours, direction (holds): DRS 75.00 ± 1.17, GAN 70.00 ± 0.79; ")
+    assert "Size (does not hold): gain is ≥ 10.00 on 0 of 5 seeds" in check.finding
+    big = claims.on_seeds(gain + 10, ">=", 10, k=4, name="gain")
+    assert claims.direction_and_size(direction, big).verdict == REPRODUCED
+    wrong_way = claims.paired(BASE - gain, BASE, a_name="DRS", b_name="GAN")
+    assert claims.direction_and_size(wrong_way, size).verdict == NOT_REPRODUCED
+    with pytest.raises(ClaimError, match="size: expected a check that is reproduced or not reproduced"):
+        claims.direction_and_size(direction, claims.not_comparable("other data"))
+
+
+def test_not_comparable_needs_a_reason():
+    check = claims.not_comparable("Figure 1 (left) is a schematic without numbers")
+    assert check.verdict == NOT_COMPARABLE and check.finding.endswith("numbers.")
+    with pytest.raises(ClaimError, match="reason"):
+        claims.not_comparable("  ")
+
+
+def test_a_check_with_an_invented_verdict_is_refused():
+    with pytest.raises(ClaimError, match="verdict: got 'mostly'"):
+        claims.Check("mostly", "rule", "ours", "finding")
+
+
+# --------------------------------------------------------------------------- records, files, summaries
+
+
+def make_ledger(chapter="04_figure2_histograms"):
+    ledger = ClaimLedger(chapter)
+    ledger.record("gain", "DRS raises the share | of HQ samples", "70 → 90 %",
+                  claims.paired(BASE + 20, BASE, a_name="DRS", b_name="GAN"), evidence="table-1")
+    ledger.record("value", "98.9 % below 1e-4", "98.9 %", claims.matches([4.0, 5.0], 98.9, name="share", tolerance=5))
+    ledger.record("schematic", "Figure 1 shows it", "schematic", claims.not_comparable("no numbers"))
+    return ledger
+
+
+def test_sentence_carries_verdict_claim_paper_finding_and_rule():
+    record = make_ledger()["value"]
+    sentence = record.sentence()
+    assert sentence.startswith("**Not reproduced.** 98.9 % below 1e-4 (paper: 98.9 %). Ours: share is 4.50 ± 0.71")
+    assert record.check.finding in sentence and f"*Rule: {record.check.rule}.*" in sentence
+    assert make_ledger().markdown(["gain"]).startswith("- **Reproduced.** DRS raises")
+
+
+def test_ledger_refuses_duplicate_ids_bad_names_and_writing_nothing(tmp_path):
+    ledger = make_ledger()
+    with pytest.raises(ClaimError, match="'gain' is already recorded"):
+        ledger.record("gain", "again", "x", claims.not_comparable("x"))
+    with pytest.raises(ClaimError, match="claim_id: got 'Bad id'"):
+        ledger.record("Bad id", "c", "p", claims.not_comparable("x"))
+    with pytest.raises(ClaimError, match="chapter: got '../x'"):
+        ClaimLedger("../x")
+    with pytest.raises(ClaimError, match="no claims recorded"):
+        ClaimLedger("01_x").write(tmp_path)
+    with pytest.raises(KeyError, match="no claim 'nope'"):
+        ledger["nope"]
+
+
+def test_written_claims_read_back_identically_and_render_the_same_sentences(tmp_path):
+    ledger = make_ledger()
+    path = ledger.write(tmp_path)
+    assert path == tmp_path / "claims" / "04_figure2_histograms.csv"
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")], "no temporary file left"
+    frame = claims.read_claims(tmp_path)
+    assert list(frame.columns) == list(claims.COLUMNS) and len(frame) == 3
+    assert [r.sentence() for r in claims.records(frame)] == [r.sentence() for r in ledger.records]
+    table = claims.claims_markdown_table(frame)
+    assert "DRS raises the share \\| of HQ samples" in table  # a '|' cannot break the table
+    assert "{ref}`table-1`" in table and "{doc}`/book/executed/04_figure2_histograms`" in table
+    assert table.splitlines()[0] == "| verdict | claim | paper | ours (mean ± std) | rule | evidence |"
+    assert len(table.splitlines()) == 2 + 3
+    assert "| rule |" not in claims.claims_markdown_table(frame, with_rule=False)
+    assert ledger.table().verdict.tolist() == [REPRODUCED, NOT_REPRODUCED, NOT_COMPARABLE]
+    assert ledger.markdown_table().count("\n") == 4 and "| rule |" not in ledger.markdown_table()
+
+
+def test_reading_claims_of_chapters_that_have_none_gives_no_rows_and_bad_files_fail(tmp_path):
+    assert claims.read_claims(tmp_path / "missing").empty
+    make_ledger().write(tmp_path)
+    assert claims.read_claims(tmp_path, chapters=["01_x"]).empty
+    bad = tmp_path / "claims" / "01_x.csv"
+    bad.write_text("chapter,claim_id\n01_x,a\n")
+    with pytest.raises(ClaimError, match=r"01_x.csv: missing column\(s\) \['claim', 'paper'"):
+        claims.read_claims(tmp_path)
+    frame = make_ledger().frame().assign(verdict="mostly")
+    frame.to_csv(bad, index=False)
+    with pytest.raises(ClaimError, match="01_x.csv: verdict: got 'mostly'"):
+        claims.read_claims(tmp_path)
+    make_ledger().frame().to_csv(bad, index=False)
+    with pytest.raises(ClaimError, match="row for chapter '04_figure2_histograms' in the file of '01_x'"):
+        claims.read_claims(tmp_path)
+
+
+@pytest.mark.parametrize("verdicts, status", [
+    ([], NOT_YET_CHECKED),
+    ([REPRODUCED, REPRODUCED, NOT_COMPARABLE], REPRODUCED),
+    ([REPRODUCED, NOT_REPRODUCED], PARTLY),
+    ([PARTLY], PARTLY),
+    ([NOT_REPRODUCED, NOT_COMPARABLE], NOT_REPRODUCED),
+    ([NOT_COMPARABLE, NOT_COMPARABLE], NOT_COMPARABLE),
+])
+def test_chapter_status_from_its_verdicts(verdicts, status):
+    assert claims.chapter_status(verdicts) == status
+
+
+def test_chapter_statuses_mark_chapters_without_claims_as_not_yet_checked(tmp_path):
+    make_ledger().write(tmp_path)
+    table = claims.chapter_statuses(claims.read_claims(tmp_path), ["01_x", "04_figure2_histograms"])
+    assert table.status.tolist() == [NOT_YET_CHECKED, PARTLY]
+    assert table.counts.tolist() == ["", "1 reproduced, 1 not reproduced, 1 not comparable"]
+    assert claims.status_text(*table.iloc[1][["status", "counts"]]) == (
+        "partly (1 reproduced, 1 not reproduced, 1 not comparable)")
+    with pytest.raises(ClaimError, match="unknown verdict"):
+        claims.chapter_status(["fine"])
+
+
+def test_toc_chapters_reads_root_and_files_in_order(tmp_path):
+    toc = tmp_path / "_toc.yml"
+    toc.write_text("format: jb-book\nroot: book/executed/00_intro\nparts:\n  - caption: A\n    chapters:\n"
+                   "      - file: book/executed/01_x\n      - file: book/bibliography\n      - file: book/executed/02_y\n")
+    assert claims.toc_chapters(toc) == ["00_intro", "01_x", "02_y"]
+    below = tmp_path / "a" / "b"
+    below.mkdir(parents=True)
+    assert claims.find_upwards("_toc.yml", below) == toc  # nbval runs notebooks from another folder
+    with pytest.raises(ClaimError, match="does not exist"):
+        claims.toc_chapters(tmp_path / "nope.yml")
+
+
+def test_the_repositorys_toc_lists_every_chapter_once():
+    from pathlib import Path
+
+    chapters = claims.toc_chapters(Path(__file__).resolve().parents[1] / "_toc.yml")
+    assert len(chapters) == len(set(chapters)) and "01_ideal_rejection_sampling" in chapters
+
+
+def test_frame_roundtrip_keeps_text_that_looks_like_numbers_or_na(tmp_path):
+    ledger = ClaimLedger("01_x")
+    ledger.record("a", "claim", "NA", claims.not_comparable("none"))
+    ledger.record("b", "claim", "70", claims.matches([70.0, 71.0], 70.0, name="x", tolerance=10))
+    ledger.write(tmp_path)
+    frame = claims.read_claims(tmp_path)
+    assert frame.paper.tolist() == ["NA", "70"]
+    assert pd.isna(frame.low.iloc[0]) and frame.n_seeds.tolist() == [0, 2]
