@@ -210,6 +210,13 @@ class ClassifierScores:
     :class:`drs_lib.train_images.TrainedClassifier`). The reference features and statistics are
     computed once. ``kid_subset_size`` defaults to ``min(1000, n_reference)`` (the usual 1000
     cannot exceed the held-out set); ``prdc_k`` is the k of :mod:`drs_lib.prdc_metrics`.
+
+    With ``kid_subset_size == n_reference`` every KID subset holds the whole reference set, so
+    ``kid_std`` shows only the spread over subsets of the generated images; the reference set's
+    own sampling noise shows only across models and repeats (and can make KID slightly negative
+    for real-vs-real comparisons, as an unbiased estimate of 0 should). Precision, recall,
+    density and coverage are computed at equal set sizes: the larger set is drawn down to the
+    smaller one's size with ``seed``.
     """
 
     def __init__(self, classifier, reference_images: torch.Tensor, *, kid_subset_size: int | None = None, kid_subsets: int = 100, prdc_k: int = DEFAULT_K) -> None:
