@@ -1,4 +1,4 @@
-"""Energy distance and sliced Wasserstein: exact values on sets with known answers."""
+"""Energy distance, exact Wasserstein (EMD) and sliced Wasserstein: exact values on sets with known answers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import scipy.stats
 import torch
 
-from drs_lib.distances import energy_distance, random_directions, sliced_wasserstein, wasserstein_1d
+from drs_lib.distances import energy_distance, exact_wasserstein, random_directions, sliced_wasserstein, wasserstein_1d
 
 torch.set_num_threads(1)
 
@@ -73,9 +73,11 @@ def test_sliced_wasserstein_of_a_shift_is_known():
     angles = torch.arange(k, dtype=torch.float64) * math.pi / k
     directions = torch.stack([angles.cos(), angles.sin()], dim=1)
     assert sliced_wasserstein(x, x + a, directions=directions) == pytest.approx(1.0 / math.sqrt(2), rel=1e-9)
-    # random directions: close to the same value, and SW_1 -> 2|a|/pi
-    assert sliced_wasserstein(x, x + a, n_projections=4000) == pytest.approx(1 / math.sqrt(2), rel=0.03)
-    assert sliced_wasserstein(x, x + a, n_projections=4000, p=1) == pytest.approx(2 / math.pi, rel=0.03)
+    # random directions: close to the same value, and SW_1 -> 2|a|/pi (a pure shift gives
+    # W_p = |theta.a| per direction whatever the points, so a small set suffices)
+    small = x[:50]
+    assert sliced_wasserstein(small, small + a, n_projections=4000) == pytest.approx(1 / math.sqrt(2), rel=0.03)
+    assert sliced_wasserstein(small, small + a, n_projections=4000, p=1) == pytest.approx(2 / math.pi, rel=0.03)
 
 
 def test_random_directions_are_unit_and_inputs_checked():
@@ -93,3 +95,69 @@ def test_wasserstein_1d_equal_sizes_fast_path_agrees_with_merged_grid():
     fast = wasserstein_1d(torch.tensor(a), torch.tensor(b), p=1)
     merged = torch.tensor([scipy.stats.wasserstein_distance(a[i], b[i]) for i in range(3)], dtype=torch.float64)
     assert torch.allclose(fast, merged, rtol=1e-10)
+
+
+# ---- exact Wasserstein / EMD (POT's ot.emd2 through drs_lib.distances.exact_wasserstein) ----
+
+
+def test_exact_wasserstein_of_identical_sets_is_zero():
+    x = _x(300, seed=6)
+    assert exact_wasserstein(x, x.clone(), p=1) == pytest.approx(0.0, abs=1e-12)
+    assert exact_wasserstein(x, x.clone(), p=2) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_exact_wasserstein_of_a_shift_is_the_shift_length(p):
+    """x vs x + v: the identity coupling costs |v|^p and Jensen bounds every coupling below by
+    |v|^p, so W_1 = |v| and W_2^2 = |v|^2 exactly (the set is shuffled to hide the pairing)."""
+    x = _x(400, seed=7).double()
+    v = torch.tensor([0.3, -0.4], dtype=torch.float64)  # |v| = 0.5
+    shifted = (x + v)[torch.randperm(400, generator=torch.Generator().manual_seed(0))]
+    w = exact_wasserstein(x, shifted, p=p)
+    assert w == pytest.approx(0.5, rel=1e-10)
+    if p == 2:
+        assert w**2 == pytest.approx(0.25, rel=1e-10)
+
+
+def test_exact_wasserstein_small_sets_by_hand():
+    # one point against two: all mass of (0, 0) goes half to (-1, 0), half to (1, 0)
+    a = torch.tensor([[0.0, 0.0]])
+    b = torch.tensor([[-1.0, 0.0], [1.0, 0.0]])
+    assert exact_wasserstein(a, b, p=1) == pytest.approx(1.0)
+    assert exact_wasserstein(a, b, p=2) == pytest.approx(1.0)
+    # two points against two, crossing pairs would cost more: W_1 = 1, not (1 + sqrt(5)) / 2
+    c = torch.tensor([[0.0, 0.0], [2.0, 0.0]])
+    d = torch.tensor([[0.0, 1.0], [2.0, 1.0]])
+    assert exact_wasserstein(c, d, p=1) == pytest.approx(1.0)
+    # numpy input is accepted as well
+    assert exact_wasserstein(c.numpy(), d.numpy(), p=1) == pytest.approx(1.0)
+
+
+def test_exact_wasserstein_matches_scipy_in_1d_with_unequal_sizes():
+    rng = np.random.default_rng(3)
+    u, v = rng.normal(size=157), rng.exponential(size=91)
+    ours = exact_wasserstein(torch.tensor(u)[:, None], torch.tensor(v)[:, None], p=1)
+    assert ours == pytest.approx(scipy.stats.wasserstein_distance(u, v), rel=1e-9)
+    # in 1D, W_p^p is the integral of |F^-1 - G^-1|^p: the same as the quantile formula
+    w2 = exact_wasserstein(torch.tensor(u)[:, None], torch.tensor(v)[:, None], p=2)
+    assert w2**2 == pytest.approx(float(wasserstein_1d(torch.tensor(u)[None], torch.tensor(v)[None], p=2)[0]), rel=1e-9)
+
+
+def test_exact_wasserstein_refuses_bad_input_before_work():
+    with pytest.raises(ValueError, match="same dim"):
+        exact_wasserstein(_x(10, 2), _x(10, 3))
+    with pytest.raises(ValueError, match="p must be"):
+        exact_wasserstein(_x(10), _x(10), p=0.5)
+    with pytest.raises(ValueError, match="exceeds max_pairs"):
+        exact_wasserstein(_x(200), _x(300), max_pairs=50_000)
+    with pytest.raises(ValueError, match="at least one point"):
+        exact_wasserstein(_x(10)[:0], _x(10))
+
+
+def test_sliced_wasserstein_random_directions_are_the_shared_ones_and_match_pot():
+    x, y = _x(300, seed=8), _x(200, seed=9) + 0.2
+    d = random_directions(64, 2, rng=3)
+    assert sliced_wasserstein(x, y, n_projections=64, rng=3) == sliced_wasserstein(x, y, directions=d)
+    assert sliced_wasserstein(x, y, n_projections=64, rng=4) != sliced_wasserstein(x, y, directions=d)
+    with pytest.raises(TypeError, match="integer seed"):
+        random_directions(4, 2, rng=torch.Generator())
