@@ -40,7 +40,7 @@ map ``generator(z) -> x`` (DDLS needs the latent, unlike DRS's ``generate(n, rng
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -59,6 +59,8 @@ __all__ = [
     "langevin_step",
     "mala_log_acceptance",
     "ddls_sample",
+    "mala_acceptance_by_step_size",
+    "choose_step_size",
 ]
 
 #: The samplers :func:`ddls_sample` offers.
@@ -282,3 +284,54 @@ def ddls_sample(
         checkpoint_samples=[torch.cat(parts) for parts in mark_samples],
         checkpoint_acceptance=mark_acceptance,
     )
+
+
+def mala_acceptance_by_step_size(
+    generator: Callable[[Tensor], Tensor],
+    score: Logits,
+    latent_dim: int,
+    step_sizes: Sequence[float],
+    *,
+    n_chains: int = 100,
+    n_steps: int = 50,
+    calibrator: Callable[[Tensor], Tensor] | None = None,
+    rng: torch.Generator | int | None = 0,
+    device="auto",
+) -> dict[float, float]:
+    """MALA's acceptance rate for each step size: ``n_chains`` pilot chains of ``n_steps`` from the prior.
+
+    The pilot for :func:`choose_step_size`; every step size uses fresh chains from one generator.
+    """
+    if isinstance(step_sizes, (str, bytes)) or not isinstance(step_sizes, Sequence) or not step_sizes:
+        raise ValueError(f"step_sizes must be a non-empty sequence of numbers > 0; got {step_sizes!r}")
+    if n_steps < 1:
+        raise ValueError(f"a pilot needs n_steps >= 1; got {n_steps!r}")
+    device = resolve_device(device)
+    rng = make_rng(rng, device)
+    return {float(eps): ddls_sample(generator, score, n_chains, latent_dim, step_size=float(eps), n_steps=n_steps,
+                                    method="mala", calibrator=calibrator, rng=rng, device=device).acceptance_rate
+            for eps in step_sizes}
+
+
+def choose_step_size(acceptance: Mapping[float, float], band: tuple[float, float] = (0.5, 0.8)) -> tuple[float, str]:
+    """The step-size rule: the largest step size whose acceptance rate lies inside ``band``.
+
+    MALA's acceptance falls as the step grows. When no step size of the grid is inside the band:
+    every one accepting more than ``band[1]`` gives the largest step ("all above the band"),
+    every one accepting less than ``band[0]`` the smallest ("all below the band"); otherwise the
+    largest step accepting at least ``band[0]``. Returns (step size, which case applied).
+    """
+    if not acceptance:
+        raise ValueError("no step sizes to choose from")
+    low, high = band
+    if not 0.0 <= low < high <= 1.0:
+        raise ValueError(f"band must satisfy 0 <= low < high <= 1; got {band!r}")
+    steps = sorted(acceptance)
+    inside = [e for e in steps if low <= acceptance[e] <= high]
+    if inside:
+        return inside[-1], "in the band"
+    if all(acceptance[e] > high for e in steps):
+        return steps[-1], "all above the band"
+    if all(acceptance[e] < low for e in steps):
+        return steps[0], "all below the band"
+    return max(e for e in steps if acceptance[e] >= low), "largest above the band's lower end"

@@ -11,9 +11,10 @@ With this d, both DRS with gamma = 0 (Azadi et al. 2019, Sec. 3.1) and DDLS at e
 of p_d, so their output can be compared with fresh target samples. :func:`match_test` does that
 comparison against the sampling noise of two real sets of the same size:
 
-* energy distance (:func:`drs_lib.distances.energy_distance`) with its null distribution
-  sampled from ``n_null`` pairs of independent target sets of the same size (a parametric
-  bootstrap; p-value (1 + #null >= observed) / (1 + n_null));
+* energy distance (the statistic of :func:`drs_lib.distances.energy_distance`) against its
+  permutation null: the sampler's set and a fresh target set of the same size are pooled and
+  split at random ``n_permutations`` times, which is the distribution of the distance between two
+  real sets of that size when H0 holds; p-value (1 + #null >= observed) / (1 + n_permutations);
 * a two-sample Kolmogorov-Smirnov test per coordinate (scipy);
 * a chi-square test of the counts per mixture component (each sample assigned to its most
   probable component), which is what a sampler that keeps every mode but with the wrong
@@ -31,7 +32,6 @@ from dataclasses import dataclass
 
 import torch
 
-from drs_lib.distances import energy_distance
 from drs_lib.rng import make_rng
 
 Tensor = torch.Tensor
@@ -42,7 +42,7 @@ __all__ = [
     "GaussianMixture",
     "MatchResult",
     "default_toy",
-    "energy_null",
+    "energy_permutation_test",
     "match_test",
 ]
 
@@ -171,7 +171,7 @@ class MatchResult:
 
     n: int
     energy_distance: float  #: sampler vs a fresh target set of the same size
-    null_quantile: float  #: (1 - alpha) quantile of the real-vs-real energy distances
+    null_quantile: float  #: (1 - alpha) quantile of the permutation null of the energy distance
     energy_p: float
     ks_p: tuple[float, ...]  #: per coordinate
     modes_p: float  #: chi-square on the counts per component (sampler vs real set)
@@ -194,25 +194,42 @@ class MatchResult:
         return self.min_p >= self.alpha / self.n_tests and self.modes_kept == self.n_modes
 
 
-def energy_null(toy: ExactRatioToy, n: int, n_null: int = 99, rng: torch.Generator | int | None = 0) -> Tensor:
-    """``n_null`` energy distances between two independent target sets of ``n`` samples each.
+def energy_permutation_test(x: Tensor, y: Tensor, n_permutations: int = 199,
+                            rng: torch.Generator | int | None = 0) -> tuple[float, Tensor]:
+    """Energy distance between ``x`` and ``y`` and its permutation null (``n_permutations`` relabellings).
 
-    The null distribution of :func:`match_test`'s energy distance; it depends only on the toy and
-    ``n``, so several sample sets of the same size can share one.
+    Under H0 (x and y from one distribution) the labels are exchangeable, so the statistic of a
+    random split of the pooled sets into sizes n and m is a draw from its null distribution at
+    these sample sizes. The pooled distance matrix is computed once; every split's three mean
+    distances then come from one matrix product. Returns (observed, null statistics).
     """
-    if isinstance(n_null, bool) or not isinstance(n_null, int) or n_null < 1:
-        raise ValueError(f"n_null must be an integer >= 1; got {n_null!r}")
+    if isinstance(n_permutations, bool) or not isinstance(n_permutations, int) or n_permutations < 1:
+        raise ValueError(f"n_permutations must be an integer >= 1; got {n_permutations!r}")
     rng = make_rng(rng, "cpu")
-    return torch.tensor([energy_distance(toy.sample_real(n, rng), toy.sample_real(n, rng)) for _ in range(n_null)])
+    n, m = int(x.shape[0]), int(y.shape[0])
+    pooled = torch.cat([x, y]).double().cpu()
+    dist = torch.cdist(pooled, pooled)
+    row_sums = dist.sum(dim=1, keepdim=True)
+    labels = torch.zeros(n_permutations + 1, n + m, dtype=torch.float64)
+    labels[0, :n] = 1.0  # column 0: the observed split
+    for i in range(1, n_permutations + 1):
+        labels[i, torch.randperm(n + m, generator=rng)[:n]] = 1.0
+    a = labels.T  # (n + m, P): indicator of the first group
+    da = dist @ a
+    s_aa = (a * da).sum(dim=0)
+    s_ab = ((1.0 - a) * da).sum(dim=0)
+    s_bb = ((1.0 - a) * (row_sums - da)).sum(dim=0)
+    stats = (2.0 * s_ab / (n * m) - s_aa / n**2 - s_bb / m**2).clamp_min(0.0)
+    return float(stats[0]), stats[1:]
 
 
 def match_test(samples: Tensor, toy: ExactRatioToy, *, rng: torch.Generator | int | None = 0,
-               null: Tensor | None = None, n_null: int = 99, alpha: float = 0.05) -> MatchResult:
+               n_permutations: int = 199, alpha: float = 0.05) -> MatchResult:
     """Compare ``samples`` (n, dim) with fresh target samples of the same size (see the module docstring).
 
-    ``null``: real-vs-real energy distances at this n (:func:`energy_null`); drawn here when None.
-    The null must be large enough for the energy test to reach the Bonferroni threshold
-    (at least n_tests / alpha - 1 draws), otherwise that test could never fail: ValueError.
+    The permutation null must be large enough for the energy test to reach the Bonferroni
+    threshold (at least n_tests / alpha - 1 permutations), otherwise that test could never fail:
+    ValueError.
     """
     from scipy.stats import chi2_contingency, ks_2samp
 
@@ -223,21 +240,18 @@ def match_test(samples: Tensor, toy: ExactRatioToy, *, rng: torch.Generator | in
         raise ValueError(f"need at least 20 samples for a two-sample test; got {n}")
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be in (0, 1); got {alpha!r}")
-    rng = make_rng(rng, "cpu")
-    if null is None:
-        null = energy_null(toy, n, n_null, rng)
     n_tests = 2 + toy.target.dim
-    if null.numel() < math.ceil(n_tests / alpha) - 1:
-        raise ValueError(f"a null of {null.numel()} draws cannot give an energy p-value below alpha / n_tests = "
-                         f"{alpha / n_tests:.4g}; draw at least {math.ceil(n_tests / alpha) - 1}")
-    n_null = int(null.numel())
+    if isinstance(n_permutations, bool) or not isinstance(n_permutations, int) or n_permutations < math.ceil(n_tests / alpha) - 1:
+        raise ValueError(f"{n_permutations!r} permutations cannot give an energy p-value below alpha / n_tests = "
+                         f"{alpha / n_tests:.4g}; use at least {math.ceil(n_tests / alpha) - 1}")
+    rng = make_rng(rng, "cpu")
     x = samples.detach().cpu().float()
     finite = torch.isfinite(x).all(dim=1)
     reference = toy.sample_real(n, rng)
     if not bool(finite.all()):  # a diverged chain can never match: put it far away instead of dropping it
         x = torch.where(finite[:, None], x, torch.full_like(x, 1e6))
-    observed = energy_distance(x, reference)
-    energy_p = float((1 + (null >= observed).sum()) / (1 + n_null))
+    observed, null = energy_permutation_test(x, reference, n_permutations, rng)
+    energy_p = float((1 + (null >= observed).sum()) / (1 + n_permutations))
     ks_p = tuple(float(ks_2samp(x[:, j].numpy(), reference[:, j].numpy()).pvalue) for j in range(x.shape[1]))
     k = toy.target.means.shape[0]
     counts_x = torch.bincount(toy.target.components(x), minlength=k)

@@ -15,7 +15,8 @@ import torch
 
 from drs_lib.ddls import ddls_sample
 from drs_lib.drs import drs_sample
-from drs_lib.exact_toy import AffineGaussianGenerator, GaussianMixture, default_toy, energy_null, match_test
+from drs_lib.distances import energy_distance
+from drs_lib.exact_toy import AffineGaussianGenerator, GaussianMixture, default_toy, energy_permutation_test, match_test
 
 torch.set_num_threads(1)
 
@@ -23,13 +24,16 @@ TOY = default_toy()
 N = 1000
 
 
-@pytest.fixture(scope="module")
-def null():
-    return energy_null(TOY, N, 79, rng=11)
+def check(samples, rng=12):
+    return match_test(samples, TOY, rng=rng, n_permutations=199, alpha=0.05)
 
 
-def check(samples, null, rng=12):
-    return match_test(samples, TOY, rng=rng, null=null, alpha=0.05)
+def test_permutation_statistic_is_the_energy_distance():
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(300, 2, generator=g), torch.randn(200, 2, generator=g) + 0.3
+    observed, null = energy_permutation_test(x, y, 50, rng=1)
+    assert observed == pytest.approx(energy_distance(x, y), rel=1e-9)
+    assert null.shape == (50,) and float(null.max()) < observed  # a 0.3 shift at these sizes is far outside the null
 
 
 def test_toy_densities_are_the_closed_forms():
@@ -48,34 +52,34 @@ def test_toy_densities_are_the_closed_forms():
         GaussianMixture(t.means, t.stds, torch.full((4,), 0.3))
 
 
-def test_the_check_rejects_what_is_not_the_target(null):
+def test_the_check_rejects_what_is_not_the_target():
     g = torch.Generator().manual_seed(1)
-    assert check(TOY.sample_real(N, g), null).matches  # a fresh real set passes
-    assert not check(TOY.generate(N, g), null).matches  # the uncorrected generator fails
+    assert check(TOY.sample_real(N, g)).matches  # a fresh real set passes
+    assert not check(TOY.generate(N, g)).matches  # the uncorrected generator fails
     short = ddls_sample(TOY.generator, TOY.score, N, 2, step_size=0.02, n_steps=50, rng=2, device="cpu")
-    result = check(short.samples, null)  # every mode is reached, but with the generator's weights
+    result = check(short.samples)  # every mode is reached, but with the generator's weights
     assert result.modes_kept == 4 and not result.matches
     hot = ddls_sample(TOY.generator, lambda x: 2.0 * TOY.score(x), N, 2, step_size=0.1, n_steps=400, method="mala",
                       rng=3, device="cpu")
-    assert not check(hot.samples, null).matches  # the right sampler on a wrong logit
+    assert not check(hot.samples).matches  # the right sampler on a wrong logit
     with pytest.raises(ValueError, match="cannot give"):
-        match_test(TOY.sample_real(N, g), TOY, null=null[:20])
+        match_test(TOY.sample_real(N, g), TOY, n_permutations=20)
 
 
-def test_ddls_ula_reaches_the_target(null):
+def test_ddls_ula_reaches_the_target():
     res = ddls_sample(TOY.generator, TOY.score, N, 2, step_size=0.02, n_steps=1000, rng=4, device="cpu")
-    result = check(res.samples, null)
+    result = check(res.samples)
     assert result.matches, result
 
 
-def test_ddls_mala_reaches_the_target(null):
+def test_ddls_mala_reaches_the_target():
     res = ddls_sample(TOY.generator, TOY.score, N, 2, step_size=0.2, n_steps=400, method="mala", rng=5, device="cpu")
     assert 0.5 < res.acceptance_rate < 0.8
-    result = check(res.samples, null)
+    result = check(res.samples)
     assert result.matches, result
 
 
-def test_drs_with_the_exact_ratio_reaches_the_target(null):
+def test_drs_with_the_exact_ratio_reaches_the_target():
     res = drs_sample(TOY.generate, TOY.score, N, gamma_percentile=None, burn_in_samples=10_000, seed=6, device="cpu")
-    result = check(res.samples, null)
+    result = check(res.samples)
     assert result.matches, result

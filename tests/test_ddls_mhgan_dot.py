@@ -8,7 +8,15 @@ import pytest
 import torch
 
 from drs_lib.calibration import fit_calibrator as fit_calibrator_shared
-from drs_lib.ddls import calibrated_score, ddls_sample, langevin_step, latent_energy, mala_log_acceptance
+from drs_lib.ddls import (
+    calibrated_score,
+    choose_step_size,
+    ddls_sample,
+    langevin_step,
+    latent_energy,
+    mala_acceptance_by_step_size,
+    mala_log_acceptance,
+)
 from drs_lib.harness import EvaluationCounter
 from drs_lib.dot import dot_sample, dot_transport, estimate_k_eff
 from drs_lib.mhgan import (
@@ -169,6 +177,20 @@ def test_mala_costs_one_gradient_per_step():
     # per chain: the initial state plus 4 proposals, each one forward and one backward through G and D
     assert (d.forward, d.backward) == (30 * 5, 30 * 5)
     assert (g.forward, g.backward) == (30 * 5, 30 * 5)
+
+
+def test_step_size_rule():
+    acc = {0.001: 0.95, 0.01: 0.75, 0.02: 0.6, 0.05: 0.4}
+    assert choose_step_size(acc) == (0.02, "in the band")
+    assert choose_step_size({0.01: 0.9, 0.02: 0.85}) == (0.02, "all above the band")
+    assert choose_step_size({0.01: 0.3, 0.02: 0.1}) == (0.01, "all below the band")
+    assert choose_step_size({0.01: 0.9, 0.02: 0.3}) == (0.01, "largest above the band's lower end")
+    with pytest.raises(ValueError, match="band"):
+        choose_step_size(acc, band=(0.8, 0.5))
+    # the pilot: for E = |z - a|^2 / 2 MALA's acceptance falls with the step size
+    pilot = mala_acceptance_by_step_size(identity, lambda x: x @ torch.tensor([1.0, 0.0]), 2, [0.1, 1.0, 3.0],
+                                         n_chains=500, n_steps=10, rng=0, device="cpu")
+    assert pilot[0.1] > pilot[1.0] > pilot[3.0]
 
 
 # ---------------------------------------------------------------- MH-GAN
