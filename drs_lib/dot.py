@@ -26,7 +26,8 @@ from typing import Callable
 
 import torch
 
-from drs_lib.ddls import _resolve, make_rng
+from drs_lib.device import resolve_device
+from drs_lib.rng import make_rng
 
 Tensor = torch.Tensor
 
@@ -127,7 +128,7 @@ def dot_sample(
     """
     if n_samples < 1:
         raise ValueError(f"n_samples must be >= 1, got {n_samples}")
-    device = _resolve(device)
+    device = resolve_device(device)
     rng = make_rng(rng, device)
     if k_eff is None:
         with torch.no_grad():

@@ -16,7 +16,8 @@ is restarted from a generated sample, so the real starting point is never delive
 
 The density-ratio reading of D needs a *calibrated* discriminator; the paper calibrates D
 on held-out real and fake samples (isotonic regression or a logistic / Platt fit of the
-logit). :func:`fit_calibrator` returns a map raw logit -> calibrated logit, and
+logit). Those calibrators live in :mod:`drs_lib.calibration` (shared with DDLS's energy) and
+are re-exported here: :func:`fit_calibrator` returns a map raw logit -> calibrated logit, and
 :func:`calibration_z_statistic` is the Z statistic of Dawid (1997) the paper uses to test
 calibration (|Z| > 2 rejects calibration at about the 5% level).
 
@@ -29,10 +30,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 import torch
 
-from drs_lib.ddls import _resolve, make_rng
+from drs_lib.calibration import Calibrator, calibration_z_statistic, fit_calibrator
+from drs_lib.device import resolve_device
+from drs_lib.rng import make_rng
 
 Tensor = torch.Tensor
 
@@ -53,85 +55,6 @@ def mh_acceptance_probability(logit_current: Tensor, logit_proposal: Tensor) -> 
     overflows or divides by zero.
     """
     return torch.exp(torch.clamp(logit_proposal - logit_current, max=0.0))
-
-
-class Calibrator:
-    """A fitted map from raw discriminator logits to calibrated logits (callable on tensors).
-
-    Evaluated in torch on the logits' device: isotonic regression as the piecewise-linear
-    interpolation of its fitted thresholds (what sklearn's ``predict`` does, clipped outside
-    them), Platt scaling as sigma(a * logit + b).
-    """
-
-    def __init__(self, method: str, model, epsilon: float):
-        self.method = method
-        self.model = model
-        self.epsilon = epsilon
-        if method == "isotonic":
-            self._x = torch.as_tensor(np.asarray(model.X_thresholds_, dtype=np.float64))
-            self._y = torch.as_tensor(np.asarray(model.y_thresholds_, dtype=np.float64))
-        else:
-            self._a = float(model.coef_.reshape(-1)[0])
-            self._b = float(model.intercept_.reshape(-1)[0])
-
-    def probability(self, logit: Tensor) -> Tensor:
-        raw = logit.detach().reshape(-1).double()
-        if self.method == "isotonic":
-            xs, ys = self._x.to(raw.device), self._y.to(raw.device)
-            if xs.numel() == 1:
-                p = ys.expand_as(raw).clone()
-            else:
-                r = raw.clamp(float(xs[0]), float(xs[-1]))
-                i = torch.searchsorted(xs, r, right=True).clamp(1, xs.numel() - 1)
-                x0, x1, y0, y1 = xs[i - 1], xs[i], ys[i - 1], ys[i]
-                w = torch.where(x1 > x0, (r - x0) / (x1 - x0).clamp_min(1e-300), torch.zeros_like(r))
-                p = y0 + w * (y1 - y0)
-        else:  # logistic
-            p = torch.sigmoid(self._a * raw + self._b)
-        return p.clamp(self.epsilon, 1.0 - self.epsilon).to(logit.dtype)
-
-    def __call__(self, logit: Tensor) -> Tensor:
-        p = self.probability(logit).double()
-        return (torch.log(p) - torch.log1p(-p)).to(logit.dtype)
-
-    def __repr__(self) -> str:
-        return f"Calibrator(method={self.method!r})"
-
-
-def fit_calibrator(
-    logits_real: Tensor, logits_fake: Tensor, method: str = "isotonic", epsilon: float = 1e-6
-) -> Calibrator:
-    """Fit P(real | logit) on held-out real (label 1) and fake (label 0) logits.
-
-    ``method="isotonic"``: monotone non-decreasing step function (sklearn IsotonicRegression,
-    clipped out of bounds); ``"logistic"``: Platt scaling, sigma(a * logit + b)
-    (sklearn LogisticRegression, no regularisation). Probabilities are clipped to
-    [epsilon, 1 - epsilon] so calibrated logits stay finite.
-    Use equal numbers of real and fake samples: the MH ratio assumes a balanced prior.
-    """
-    from sklearn.isotonic import IsotonicRegression
-    from sklearn.linear_model import LogisticRegression
-
-    if method not in ("isotonic", "logistic"):
-        raise ValueError(f"method must be 'isotonic' or 'logistic', got {method!r}")
-    r = logits_real.detach().reshape(-1).cpu().double().numpy()
-    f = logits_fake.detach().reshape(-1).cpu().double().numpy()
-    x = np.concatenate([r, f])
-    y = np.concatenate([np.ones_like(r), np.zeros_like(f)])
-    if method == "isotonic":
-        model = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip")
-        model.fit(x, y)
-    else:
-        model = LogisticRegression(C=np.inf)
-        model.fit(x[:, None], y)
-    return Calibrator(method, model, epsilon)
-
-
-def calibration_z_statistic(probabilities: Tensor, labels: Tensor) -> float:
-    """Dawid's Z = sum(y - p) / sqrt(sum p (1 - p)); ~N(0, 1) for a calibrated classifier."""
-    p = probabilities.detach().reshape(-1).double()
-    y = labels.detach().reshape(-1).double().to(p.device)
-    return float((y - p).sum() / torch.sqrt((p * (1 - p)).sum()))
 
 
 @dataclass
@@ -186,7 +109,7 @@ def mhgan_sample(
         raise ValueError(f"n_samples must be >= 1, got {n_samples}")
     if n_proposals < 1:
         raise ValueError(f"n_proposals must be >= 1, got {n_proposals}")
-    device = _resolve(device)
+    device = resolve_device(device)
     rng = make_rng(rng, device)
 
     def score_fn(x):

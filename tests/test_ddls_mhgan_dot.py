@@ -7,7 +7,17 @@ import math
 import pytest
 import torch
 
-from drs_lib.ddls import EvaluationCounter, ddls_sample, langevin_step, latent_energy
+from drs_lib.calibration import fit_calibrator as fit_calibrator_shared
+from drs_lib.ddls import (
+    calibrated_score,
+    choose_step_size,
+    ddls_sample,
+    langevin_step,
+    latent_energy,
+    mala_acceptance_by_step_size,
+    mala_log_acceptance,
+)
+from drs_lib.harness import EvaluationCounter
 from drs_lib.dot import dot_sample, dot_transport, estimate_k_eff
 from drs_lib.mhgan import (
     calibration_z_statistic,
@@ -83,6 +93,104 @@ def test_evaluation_counter_counts_forward_and_backward():
     assert (g.forward, g.backward) == (30 * 5, 30 * 4)
     d.reset()
     assert (d.forward, d.backward) == (0, 0)
+
+
+def test_mala_has_no_step_size_bias():
+    """Same case as above at eps = 0.4: ULA's variance is 1.11, MALA's stays at the exact 1."""
+    a = torch.tensor([1.0, -0.5])
+    n, eps = 20_000, 0.4
+    res = ddls_sample(identity, lambda x: x @ a, n, 2, step_size=eps, n_steps=60, method="mala", rng=3, device="cpu")
+    se_var = math.sqrt(2.0 / n)
+    assert (res.samples.var(dim=0) - 1.0).abs().max() < 5 * se_var
+    assert (res.samples.mean(dim=0) - a).abs().max() < 5 * math.sqrt(1.0 / n)
+    assert 0.5 < res.acceptance_rate < 1.0  # it does reject some moves at this step size
+    ula = ddls_sample(identity, lambda x: x @ a, n, 2, step_size=eps, n_steps=60, rng=3, device="cpu")
+    assert (ula.samples.var(dim=0) - 1.0).abs().min() > 8 * se_var
+    assert math.isnan(ula.acceptance_rate)
+
+
+def test_mala_acceptance_ratio_is_exact_for_a_gaussian():
+    """For E(z) = |z|^2 / 2 (d = 0) the MALA ratio has a closed form; check it on random moves."""
+    g = torch.Generator().manual_seed(0)
+    z, z_new = torch.randn(5, 2, generator=g), torch.randn(5, 2, generator=g)
+    eps = 0.3
+    e, e_new = 0.5 * z.pow(2).sum(1), 0.5 * z_new.pow(2).sum(1)
+    got = mala_log_acceptance(z, z_new, e, e_new, z, z_new, eps)
+    log_q = lambda b, a: -(b - (1 - eps / 2) * a).pow(2).sum(1) / (2 * eps)  # noqa: E731
+    expected = e - e_new + log_q(z, z_new) - log_q(z_new, z)
+    assert torch.allclose(got, expected, atol=1e-5)
+
+
+def test_mala_rejects_everything_when_the_step_is_absurd():
+    res = ddls_sample(identity, zero_logit, 500, 2, step_size=200.0, n_steps=10, method="mala", rng=0, device="cpu")
+    assert res.acceptance_rate < 0.05
+    assert res.non_finite == 0
+
+
+def test_calibrated_energy_corrects_an_overconfident_logit():
+    """1D: prior N(0, 1) = p_g, target N(1, 1), exact d(x) = x - 1/2. A logit 3 d makes DDLS sample
+    N(3, 1); Platt scaling fitted on held-out real and fake logits brings it back to N(1, 1)."""
+    g = torch.Generator().manual_seed(1)
+    bad = lambda x: 3.0 * (x[:, 0] - 0.5)  # noqa: E731
+    real, fake = 1.0 + torch.randn(20_000, 1, generator=g), torch.randn(20_000, 1, generator=g)
+    cal = fit_calibrator_shared(bad(real), bad(fake), "logistic")
+    assert cal.slope == pytest.approx(1 / 3, rel=0.05)
+    kw = dict(step_size=0.2, n_steps=80, method="mala", rng=2, device="cpu")
+    raw = ddls_sample(identity, bad, 10_000, 1, **kw).samples[:, 0]
+    fixed = ddls_sample(identity, bad, 10_000, 1, calibrator=cal, **kw).samples[:, 0]
+    assert abs(float(raw.mean()) - 3.0) < 0.06
+    assert abs(float(fixed.mean()) - 1.0) < 0.06 and abs(float(fixed.var()) - 1.0) < 0.06
+    iso = fit_calibrator_shared(bad(real), bad(fake), "isotonic")
+    with pytest.raises(ValueError, match="differentiable"):
+        ddls_sample(identity, bad, 10, 1, calibrator=iso, device="cpu")
+    with pytest.raises(ValueError, match="differentiable"):
+        calibrated_score(bad, iso)
+
+
+@pytest.mark.parametrize("method", ["ula", "mala"])
+def test_checkpoints_record_energy_and_samples(method):
+    """d(x) = a.x, G = identity: E at the prior has mean |z|^2/2 = 1; at p_t = N(a, I), 1 - |a|^2 / 2."""
+    a = torch.tensor([1.0, 1.0])
+    n = 20_000
+    res = ddls_sample(identity, lambda x: x @ a, n, 2, step_size=0.05, n_steps=200, method=method,
+                      checkpoints=[200, 0, 100], rng=4, device="cpu", keep_initial=True, batch_size=7_000)
+    assert res.checkpoints == [0, 100, 200]
+    se = math.sqrt(3.0 / n)  # sd of |z|^2/2 - a.z is sqrt(1 + |a|^2) for z ~ N(., I)
+    assert abs(res.checkpoint_energy[0] - 1.0) < 5 * se
+    assert abs(res.checkpoint_energy[-1] - (1.0 - 1.0)) < 5 * se + (0.02 if method == "ula" else 0.0)
+    assert torch.equal(res.checkpoint_samples[0], res.initial_samples)
+    assert torch.equal(res.checkpoint_samples[-1], res.samples)
+    assert all(s.shape == (n, 2) for s in res.checkpoint_samples)
+    if method == "mala":
+        assert math.isnan(res.checkpoint_acceptance[0]) and 0.8 < res.checkpoint_acceptance[-1] <= 1.0
+    with pytest.raises(ValueError, match="checkpoints"):
+        ddls_sample(identity, zero_logit, 5, 2, n_steps=3, checkpoints=[4], device="cpu")
+    with pytest.raises(ValueError, match="method"):
+        ddls_sample(identity, zero_logit, 5, 2, method="hmc", device="cpu")
+
+
+def test_mala_costs_one_gradient_per_step():
+    lin = torch.nn.Linear(2, 1)
+    d = EvaluationCounter(lambda x: lin(x).reshape(-1), "D")
+    g = EvaluationCounter(identity, "G")
+    ddls_sample(g, d, 30, 2, n_steps=4, method="mala", rng=0, device="cpu", batch_size=10)
+    # per chain: the initial state plus 4 proposals, each one forward and one backward through G and D
+    assert (d.forward, d.backward) == (30 * 5, 30 * 5)
+    assert (g.forward, g.backward) == (30 * 5, 30 * 5)
+
+
+def test_step_size_rule():
+    acc = {0.001: 0.95, 0.01: 0.75, 0.02: 0.6, 0.05: 0.4}
+    assert choose_step_size(acc) == (0.02, "in the band")
+    assert choose_step_size({0.01: 0.9, 0.02: 0.85}) == (0.02, "all above the band")
+    assert choose_step_size({0.01: 0.3, 0.02: 0.1}) == (0.01, "all below the band")
+    assert choose_step_size({0.01: 0.9, 0.02: 0.3}) == (0.01, "largest above the band's lower end")
+    with pytest.raises(ValueError, match="band"):
+        choose_step_size(acc, band=(0.8, 0.5))
+    # the pilot: for E = |z - a|^2 / 2 MALA's acceptance falls with the step size
+    pilot = mala_acceptance_by_step_size(identity, lambda x: x @ torch.tensor([1.0, 0.0]), 2, [0.1, 1.0, 3.0],
+                                         n_chains=500, n_steps=10, rng=0, device="cpu")
+    assert pilot[0.1] > pilot[1.0] > pilot[3.0]
 
 
 # ---------------------------------------------------------------- MH-GAN
