@@ -71,13 +71,22 @@ def test_every_sweep_setting_and_preset_is_well_formed():
         regime.gan_preset("nope")
 
 
-def test_paper_preset_shares_the_sweep_configuration():
-    """Chapters and the appendix must read one cache entry: same config as the sweep's."""
+def test_paper_preset_trains_the_sweep_setting_up_to_its_snapshots():
     preset = regime.gan_preset("paper_regime")
-    data = data_spec("mixture", **regime.SWEEP_DATA)
-    sweep_config = gan_config(data, regime.SWEEP_SEEDS, device="cpu",
-                              **regime.sweep_options(regime.SWEEP_SETTINGS[preset["setting"]]))
-    assert regime.preset_gan_config("paper_regime", data, regime.SWEEP_SEEDS) == sweep_config
+    setting = regime.SWEEP_SETTINGS[preset["setting"]]
+    for key in ("hidden", "lr_g", "lr_d", "batch_size"):
+        assert preset["gan"][key] == setting[key]
+    assert preset["budget_step"] in regime.sweep_steps(setting)  # a snapshot the sweep measured
+    assert preset["gan"]["steps"] == max(preset["step_grid"] + [preset["budget_step"]])
+
+
+def test_a_shorter_run_is_the_snapshot_of_a_longer_one():
+    """What lets the chapters train only up to the budget and still use the sweep's models."""
+    sampler = make_sampler(data_spec("mixture"))
+    long = train_gan(sampler, [0, 1], steps=6, hidden=8, chunk_steps=2, checkpoints=[4])
+    short = train_gan(sampler, [0, 1], steps=4, hidden=8, chunk_steps=2)
+    for a, b in zip(long.at(4)[0].parameters(), short.generator.parameters()):
+        assert torch.equal(a.detach().cpu(), b.detach().cpu())
 
 
 def test_trajectory_rows_of_a_tiny_gan():
