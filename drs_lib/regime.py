@@ -124,11 +124,10 @@ SWEEP_SAMPLES = 10_000
 SWEEP_SETTINGS: dict[str, dict[str, Any]] = {
     "w128 lr1e-3 b256": {"hidden": 128, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 256, "steps": 6000, "eval_every": 500},
     "w128 g1e-4 d1e-3 b256": {"hidden": 128, "lr_g": 1e-4, "lr_d": 1e-3, "batch_size": 256, "steps": 8000, "eval_every": 500},
-    "w256 lr1e-4 b256": {"hidden": 256, "lr_g": 1e-4, "lr_d": 1e-4, "batch_size": 256, "steps": 10000, "eval_every": 1000},
-    "w256 g2e-4 d5e-5 b256": {"hidden": 256, "lr_g": 2e-4, "lr_d": 5e-5, "batch_size": 256, "steps": 6000, "eval_every": 1000},
-    "w256 lr2e-4 b256 decay0.1": {"hidden": 256, "lr_g": 2e-4, "lr_d": 2e-4, "batch_size": 256, "steps": 6000, "lr_final_fraction": 0.1, "eval_every": 1000},
+    "w128 lr2e-4 b256": {"hidden": 128, "lr_g": 2e-4, "lr_d": 2e-4, "batch_size": 256, "steps": 10000, "eval_every": 1000},
     "w128 lr1e-3 b1024": {"hidden": 128, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 1024, "steps": 4000, "eval_every": 500},
-    "w512 lr1e-4 b256": {"hidden": 512, "lr_g": 1e-4, "lr_d": 1e-4, "batch_size": 256, "steps": 4000, "eval_every": 500},
+    "w256 lr1e-4 b256": {"hidden": 256, "lr_g": 1e-4, "lr_d": 1e-4, "batch_size": 256, "steps": 10000, "eval_every": 1000},
+    "w256 lr2e-4 b256 decay0.1": {"hidden": 256, "lr_g": 2e-4, "lr_d": 2e-4, "batch_size": 256, "steps": 6000, "lr_final_fraction": 0.1, "eval_every": 1000},
 }
 
 
