@@ -65,6 +65,8 @@ KEEP_TRAINING_OPTIONS: dict[str, Any] = {
 #: Defaults of ``fine_tune(method="bce_head")`` (those of :data:`drs_lib.train_images.DEFAULT_HEAD`).
 BCE_HEAD_OPTIONS: dict[str, Any] = {"features": None, "n_fake": 10_000, "steps": 500, "lr": 1e-2, "weight_decay": 1e-4}
 D_MAX_MODES = ("global", "per_class")
+#: Smallest default batch of a per-class process (fixed labels): γ is a percentile over it.
+MIN_CLASS_BATCH = 1000
 _DEFAULT: Any = object()  # "use the value given to the constructor" (None is a meaningful γ rule)
 
 LatentSampler = Callable[[int, torch.Generator], Tensor]
@@ -834,15 +836,16 @@ class DRS:
     # sampling ------------------------------------------------------------------------------
     def stream(self, n: int, *, chunk_size: int | None = None, seed: int = 0, labels: Tensor | str | int | None = None,
                gamma_percentile: float | None = _DEFAULT, batch_size: int | None = None,
-               max_proposals: int | None = None) -> DRSStream:
+               class_batch_size: int | None = None, max_proposals: int | None = None) -> DRSStream:
         """``n`` DRS samples in chunks of ``chunk_size`` (default ``batch_size``), in bounded memory.
 
         Each chunk is a :class:`Batch` ``(x, y, logits)``. ``labels`` (conditional models):
         ``None`` draws a label per proposal from ``class_probs``, so the accepted class mix is
         DRS's; ``"balanced"`` gives sample i the label i mod K; a class index or a tensor of n
-        labels fixes every sample's label. Fixed labels run one DRS process per class (each with
-        its own random stream and ``batch_size`` proposals per batch; with many classes and
-        few samples per class, lower ``batch_size``).
+        labels fixes every sample's label. Fixed labels run one DRS process per class, each with
+        its own random stream and ``class_batch_size`` proposals per batch (default
+        ``max(batch_size // n_classes, min(batch_size, 1000))``: one round over the classes costs
+        about one batch, and γ, a percentile over a batch, still rests on enough values).
 
         The chunks concatenated equal :meth:`sample` with the same arguments, for any
         ``chunk_size``. A run that draws ``max_proposals`` proposals without finishing raises
@@ -859,6 +862,9 @@ class DRS:
             drs.check_percentile(percentile)
         if max_proposals is not None:
             _check_int("max_proposals", max_proposals, 1)
+        if class_batch_size is None:
+            class_batch_size = max(batch_size // (self.n_classes or 1), min(batch_size, MIN_CLASS_BATCH))
+        _check_int("class_batch_size", class_batch_size, 1)
         label_spec = self._parse_labels(labels, n)
         calibration = self._require_calibration()
         budget = _Budget(max_proposals, n)
@@ -873,7 +879,8 @@ class DRS:
                 rng = torch.Generator(device=self.device).manual_seed(_derived_seed(seed, "class", label))
                 shift, d_max = None, (float(per_class[label]) if per_class is not None else calibration.d_max)
             batches = drs.drs_batches(self._proposer(label), self._scorer(shift), d_max=d_max, rng=rng,
-                                      gamma_percentile=percentile, epsilon=self.epsilon, batch_size=batch_size,
+                                      gamma_percentile=percentile, epsilon=self.epsilon,
+                                      batch_size=batch_size if label is None else class_batch_size,
                                       update_max=self.update_max)
             return _Source(batches, budget, self.n_classes, shift, self._logit_dtype)
 
@@ -881,13 +888,13 @@ class DRS:
 
     def sample(self, n: int, *, seed: int = 0, labels: Tensor | str | int | None = None,
                gamma_percentile: float | None = _DEFAULT, batch_size: int | None = None,
-               max_proposals: int | None = None) -> DRSSamples:
+               class_batch_size: int | None = None, max_proposals: int | None = None) -> DRSSamples:
         """Exactly ``n`` DRS samples (Figure 1, right), the same for the same seed and device.
 
         The arguments are those of :meth:`stream`; this is that stream read in one chunk.
         """
         stream = self.stream(n, chunk_size=n, seed=seed, labels=labels, gamma_percentile=gamma_percentile,
-                             batch_size=batch_size, max_proposals=max_proposals)
+                             batch_size=batch_size, class_batch_size=class_batch_size, max_proposals=max_proposals)
         x, y, logits = next(stream)
         return DRSSamples(x=x, y=y, logits=logits, proposals=stream.proposals, accepted=stream.accepted,
                           acceptance_rate=stream.acceptance_rate, proposed_per_class=stream.proposed_per_class,

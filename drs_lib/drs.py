@@ -285,6 +285,7 @@ def drs_batches(
     return _judged_batches(generate, score, float(d_max), rng, gamma_percentile, epsilon, batch_size, update_max)
 
 
+@torch.no_grad()
 def _judged_batches(generate: Generate, score: Score, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
                     epsilon: float, batch_size: int, update_max: bool) -> Iterator[DRSBatch]:
     state = {"d_max": d_max, "updates": 0, "increase": 0.0, "gamma": None}
