@@ -195,7 +195,7 @@ class _Budget:
         if self.max_proposals is not None and self.proposals >= self.max_proposals:
             raise RuntimeError(
                 f"only about {done} of {self.n} samples accepted after {self.proposals:,} proposals (max_proposals="
-                f"{self.max_proposals:,}); the acceptance rate is too low for this request. Check "
+                f"{self.max_proposals:,}, checked before each batch); the acceptance rate is too low for this request. Check "
                 "calibration.expected_acceptance, lower gamma_percentile, or raise max_proposals"
             )
 
