@@ -16,9 +16,10 @@ Timings are interleaved (sample, stream, floor, sample, ...) and each takes at l
 (``--samples``), so that load drifting on a shared machine hits all three alike; the table gives
 the median over repeats of each ratio to the floor of the same repeat, and the spread.
 
-**Memory**: peak resident memory (``ru_maxrss``) of a fresh process that builds the sampler and
-draws ``n`` samples, for two values of n, with ``stream`` (chunks dropped) and with ``sample``
-(everything kept). ``stream`` should stay flat in n.
+**Memory**: in a fresh process that builds the sampler, the rise of the peak resident memory
+(Linux ``VmHWM``, reset through ``/proc/self/clear_refs`` just before sampling) while drawing
+``n`` samples, for two values of n, with ``stream`` (chunks dropped) and with ``sample``
+(everything kept). ``stream`` should stay flat in n; ``sample`` grows by the samples it keeps.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import re
 import statistics
 import subprocess
 import sys
@@ -82,24 +83,27 @@ def time_stream(sampler: DRS, n: int, seed: int) -> tuple[float, int]:
     return time.perf_counter() - start, stream.proposals
 
 
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as handle:
+        return int(re.search(field + r":\s+(\d+)", handle.read()).group(1))
+
+
 def memory_child(mode: str, n: int) -> None:
+    """Build the sampler, reset the peak-RSS mark (Linux: /proc/self/clear_refs), sample, report the peak's rise."""
     torch.set_num_threads(1)
     sampler = build_sampler()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sampler.sample(1_000, seed=0)  # warm-up: the allocator has seen one batch
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")  # VmHWM := VmRSS
+    before = _status_kib("VmRSS")
     if mode == "stream":
         kept = 0
         for chunk in sampler.stream(n, chunk_size=CHUNK, seed=1):
             kept += len(chunk.x)
     else:
         kept = len(sampler.sample(n, seed=1).x)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"mode": mode, "n": n, "kept": kept, "peak_mib": after / 1024, "peak_before_mib": before / 1024}))
-
-
-def peak_memory(mode: str, n: int) -> dict:
-    completed = subprocess.run([sys.executable, __file__, "--memory-child", mode, str(n)], capture_output=True, text=True,
-                               check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    print(json.dumps({"mode": mode, "n": n, "kept": kept, "rss_before_mib": before / 1024,
+                      "peak_rise_mib": (_status_kib("VmHWM") - before) / 1024}))
 
 
 def main() -> None:
@@ -143,14 +147,15 @@ def main() -> None:
           "(target <= 1.3)")
 
     small, large = args.memory_samples
-    print(f"\npeak resident memory of a fresh process (MiB; sampler built: about "
-          f"{peak_memory('stream', small)['peak_before_mib']:.0f})")
-    print(f"{'mode':10s} {'n = %s' % f'{small:,}':>14s} {'n = %s' % f'{large:,}':>14s} {'growth':>8s}")
-    for mode in ("stream", "sample"):
-        a, b = peak_memory(mode, small), peak_memory(mode, large)
-        print(f"{mode:10s} {a['peak_mib']:14.0f} {b['peak_mib']:14.0f} {b['peak_mib'] - a['peak_mib']:7.0f}")
-    print(f"(one sample is {1 * 8 * 8 * 4} bytes of image: {large:,} kept samples are {large * 256 / 2**20:.0f} MiB)")
-
+    results = {(mode, n): peak_memory(mode, n) for mode in ("stream", "sample") for n in (small, large)}
+    print(f"\nrise of peak resident memory while drawing n samples, in a fresh process after building the sampler "
+          f"(MiB; resident before: about {results[('stream', small)]['rss_before_mib']:.0f})")
+    print(f"{'mode':34s} {'n = ' + f'{small:,}':>12s} {'n = ' + f'{large:,}':>12s} {'difference':>11s}")
+    for mode, label in (("stream", f"stream (chunks of {CHUNK:,} dropped)"), ("sample", "sample (all kept)")):
+        a, b = results[(mode, small)]["peak_rise_mib"], results[(mode, large)]["peak_rise_mib"]
+        print(f"{label:34s} {a:12.1f} {b:12.1f} {b - a:11.1f}")
+    print(f"(one sample is 1x8x8 float32 = 256 bytes: {large - small:,} more kept samples are "
+          f"{(large - small) * 256 / 2**20:.1f} MiB)")
 
 if __name__ == "__main__":
     main()
