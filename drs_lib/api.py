@@ -173,8 +173,9 @@ def _check_int(name: str, value: object, minimum: int) -> int:
 
 
 def _module_device(module: nn.Module) -> torch.device | None:
-    for tensor in list(module.parameters()) + list(module.buffers()):
-        return tensor.device
+    for tensors in (module.parameters(), module.buffers()):
+        for tensor in tensors:
+            return tensor.device
     return None
 
 
@@ -250,7 +251,8 @@ class _Source:
             y = None if self.buffer[0][1] is None else torch.cat([b[1] for b in self.buffer])
             logits = torch.cat([b[2] for b in self.buffer])
         rest = self.buffered - k
-        self.buffer = [(x[k:], None if y is None else y[k:], logits[k:])] if rest else []
+        # the surplus is copied, so that it does not keep the whole concatenation alive
+        self.buffer = [(x[k:].clone(), None if y is None else y[k:].clone(), logits[k:].clone())] if rest else []
         self.buffered = rest
         return x[:k], None if y is None else y[:k], logits[:k]
 
@@ -458,7 +460,7 @@ class DRS:
         self._base_discriminator = discriminator.eval()
         self.discriminator = self._base_discriminator  # the one scored (a KeepTrained copy after fine_tune)
         fallback = resolve_device(device) if device is not None else torch.device("cpu")
-        self.device = _module_device(generator) or fallback
+        self.device = _module_device(generator) or fallback  # latents, labels and samples live here
         self.discriminator_device = _module_device(discriminator) or self.device
         self.class_probs = self._parse_class_probs(class_probs)
         self._critic: Callable[..., Tensor] = self.discriminator
@@ -553,7 +555,7 @@ class DRS:
 
     # the networks --------------------------------------------------------------------------
     def _run_generator(self, z: Tensor, y: Tensor | None) -> Tensor:
-        z = z.to(_module_device(self.generator) or self.device)
+        z = z.to(self.device)
         return self.generator(z) if y is None else self.generator(z, y.to(z.device))
 
     def _run_critic(self, x: Tensor, y: Tensor | None) -> Tensor:
@@ -590,8 +592,9 @@ class DRS:
     @torch.no_grad()
     def score(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         """D̃(x) (or D̃(x, y)) as DRS uses it (after fine-tuning), shape (n,), in batches of ``batch_size``."""
-        if self.conditional and y is None:
-            raise ValueError("a class-conditional sampler scores (x, y): pass the labels y")
+        if self.conditional != (y is not None):
+            raise ValueError("a class-conditional sampler scores (x, y): pass the labels y" if self.conditional
+                             else "labels are only for class-conditional models (n_classes)")
         parts = [self._run_critic(x[a : a + n], None if y is None else y[a : a + n]) for a, n in _chunks(len(x), self.batch_size)]
         return torch.cat(parts).to(self.device)
 

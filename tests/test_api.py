@@ -405,6 +405,14 @@ def test_per_class_bound_from_few_burn_in_proposals_warns():
         sampler.calibrate(200)
 
 
+def test_device_none_leaves_the_models_where_they_are():
+    G, D = conv_pair()
+    sampler = DRS(G, D, latent=(8, 1, 1), device=None, batch_size=400)
+    assert sampler.device == sampler.discriminator_device == torch.device("cpu")
+    sampler.calibrate(400)
+    assert sampler.sample(300, seed=0).x.device == torch.device("cpu")
+
+
 def test_core_accepts_tuple_proposals():
     """drs_sample indexes and concatenates (x, y) proposals element-wise."""
 
