@@ -106,6 +106,12 @@ def memory_child(mode: str, n: int) -> None:
                       "peak_rise_mib": (_status_kib("VmHWM") - before) / 1024}))
 
 
+def peak_memory(mode: str, n: int) -> dict:
+    completed = subprocess.run([sys.executable, __file__, "--memory-child", mode, str(n)], capture_output=True, text=True,
+                               check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=20_000)
