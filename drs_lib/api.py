@@ -14,8 +14,8 @@ you already have::
     sampler.save("drs.pt")
     sampler = DRS.load("drs.pt", generator, discriminator)
 
-Everything random goes through the core in :mod:`drs_lib.drs`: BurnIn is
-:func:`drs_lib.drs.burn_in_logits` and sampling consumes :func:`drs_lib.drs.drs_batches`, the
+Everything random goes through the core in :mod:`drs_lib.drs`: BurnIn is the core's
+``burn_in_logits`` and sampling consumes :func:`drs_lib.drs.drs_batches`, the
 same stream :func:`drs_lib.drs.drs_sample` consumes, so an unconditional ``sample(n, seed=s)``
 returns exactly ``drs_sample(..., d_max=calibration.d_max, seed=s).samples``.
 
@@ -353,8 +353,8 @@ class DRSStream(Iterator[Batch]):
 
 
 class _PackedConditional(nn.Module):
-    """``D(x, y)`` as a one-argument module on rows ``[x flattened, y]``, so that
-    :func:`drs_lib.train.fit_discriminator` (which draws single tensors) can KeepTrain it."""
+    """``D(x, y)`` as a one-argument module on rows ``[x flattened, y]``, so that the function
+    ``drs_lib.train.fit_discriminator`` (which draws single tensors) can KeepTrain it."""
 
     def __init__(self, discriminator: nn.Module, x_shape: tuple[int, ...]) -> None:
         super().__init__()
