@@ -10,7 +10,7 @@ The scalar maths is done in float64 so that no logit in [-1e4, 1e4] gives NaN or
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -24,8 +24,12 @@ _LOG_HALF = -math.log(2.0)
 # Smallest gap to D̃_M that eq. 7 can resolve in float64 (σ(F) = 1 − 2e-16 there).
 _TINY = torch.finfo(torch.float64).eps
 
-Generate = Callable[[int, torch.Generator], Tensor]
-Score = Callable[[Tensor], Tensor]
+#: Proposals are a tensor, or a tuple of tensors sharing the leading (sample) axis, e.g.
+#: ``(images, labels)`` for a class-conditional GAN; accepted ones are indexed and concatenated
+#: element-wise.
+Proposals = Tensor | tuple[Tensor, ...]
+Generate = Callable[[int, torch.Generator], Proposals]
+Score = Callable[[Proposals], Tensor]
 
 
 def _as_float64(values: Tensor | float) -> Tensor:
@@ -126,26 +130,37 @@ def latent_proposals(generator: Callable[[Tensor], Tensor], latent_dim: int) -> 
 
 
 @torch.no_grad()
-def burn_in(generate: Generate, score: Score, n_samples: int = 10_000, batch_size: int = 10_000,
-            rng: torch.Generator | None = None) -> float:
-    """BurnIn of Figure 1 (right): estimate D̃_M as the largest logit over ``n_samples`` generated samples."""
+def burn_in_logits(generate: Generate, score: Score, n_samples: int = 10_000, batch_size: int = 10_000,
+                   rng: torch.Generator | None = None) -> Tensor:
+    """The logits D̃(x) of the ``n_samples`` BurnIn proposals of Figure 1 (right), shape (n_samples,).
+
+    Their maximum is the D̃_M estimate (:func:`burn_in`); the rest describe the logit
+    distribution (e.g. how far D̃_M lies above the bulk, which sets the γ = 0 acceptance rate).
+    """
     _check_positive_int("n_samples", n_samples)
     _check_positive_int("batch_size", batch_size)
     rng = rng if rng is not None else torch.Generator().manual_seed(0)
-    best = -math.inf
+    logits = []
     remaining = n_samples
     while remaining > 0:
         n = min(batch_size, remaining)
-        best = max(best, float(score(generate(n, rng)).max()))
+        logits.append(score(generate(n, rng)).reshape(-1))
         remaining -= n
-    return best
+    return torch.cat(logits)
+
+
+@torch.no_grad()
+def burn_in(generate: Generate, score: Score, n_samples: int = 10_000, batch_size: int = 10_000,
+            rng: torch.Generator | None = None) -> float:
+    """BurnIn of Figure 1 (right): estimate D̃_M as the largest logit over ``n_samples`` generated samples."""
+    return float(burn_in_logits(generate, score, n_samples, batch_size, rng).max())
 
 
 @dataclass(frozen=True)
 class DRSResult:
     """Output of :func:`drs_sample`: exactly ``n_samples`` accepted samples plus diagnostics."""
 
-    samples: Tensor
+    samples: Proposals  #: a tensor, or a tuple of tensors when the proposals are tuples
     logits: Tensor  #: D̃ of the accepted samples
     proposals: int  #: proposals drawn in the sampling phase (burn-in not counted)
     proposals_used: int  #: proposals up to and including the last returned sample
@@ -176,14 +191,35 @@ def _check_positive_int(name: str, value: object) -> int:
     return value
 
 
-def _collect(generate: Generate, score: Score, n_samples: int, batch_size: int, rng: torch.Generator,
-             decide: Callable[[Tensor], Tensor], max_proposals: int | None) -> tuple[Tensor, Tensor, int, int, int]:
-    """Draw batches until ``n_samples`` are kept; ``decide(logits) -> keep mask``. No per-sample loop.
+def _take(proposals: Proposals, positions: Tensor) -> Proposals:
+    if isinstance(proposals, tuple):
+        return tuple(part[positions] for part in proposals)
+    return proposals[positions]
+
+
+def _concat(chunks: list[Proposals]) -> Proposals:
+    if isinstance(chunks[0], tuple):
+        return tuple(torch.cat(parts) for parts in zip(*chunks))
+    return torch.cat(chunks)
+
+
+def _batches(generate: Generate, score: Score, batch_size: int, rng: torch.Generator,
+             decide: Callable[[Tensor], Tensor]) -> Iterator[tuple[Proposals, Tensor, Tensor]]:
+    """Endless ``(proposals, logits, keep mask)`` per batch of ``batch_size`` proposals; ``decide(logits) -> keep``."""
+    while True:
+        x = generate(batch_size, rng)
+        logits = score(x).reshape(-1)
+        yield x, logits, decide(logits)
+
+
+def _collect(batches: Iterator[tuple[Proposals, Tensor, Tensor]], n_samples: int, batch_size: int,
+             max_proposals: int | None) -> tuple[Proposals, Tensor, int, int, int]:
+    """Consume batches until ``n_samples`` are kept. No per-sample loop.
 
     Returns the kept samples and logits (exactly ``n_samples``, in proposal order), the number of
     proposals drawn, the number up to the last kept one, and how many of all drawn were accepted.
     """
-    kept_samples: list[Tensor] = []
+    kept_samples: list[Proposals] = []
     kept_logits: list[Tensor] = []
     n_kept = n_drawn = n_accepted_all = 0
     used = 0
@@ -193,20 +229,82 @@ def _collect(generate: Generate, score: Score, n_samples: int, batch_size: int, 
                 f"only {n_kept} of {n_samples} samples accepted after {n_drawn} proposals (max_proposals="
                 f"{max_proposals}); the acceptance rate is too low for this request"
             )
-        x = generate(batch_size, rng)
-        logits = score(x).reshape(-1)
-        keep = decide(logits)
+        x, logits, keep = next(batches)
         positions = torch.nonzero(keep).reshape(-1)
         n_accepted_all += positions.numel()
         needed = n_samples - n_kept
         if positions.numel() >= needed:  # the batch completes the request: stop at its needed-th acceptance
             used = n_drawn + int(positions[needed - 1]) + 1
             positions = positions[:needed]
-        kept_samples.append(x[positions])
+        kept_samples.append(_take(x, positions))
         kept_logits.append(logits[positions])
         n_kept += positions.numel()
         n_drawn += batch_size
-    return torch.cat(kept_samples), torch.cat(kept_logits), n_drawn, used, n_accepted_all
+    return _concat(kept_samples), torch.cat(kept_logits), n_drawn, used, n_accepted_all
+
+
+@dataclass(frozen=True)
+class DRSBatch:
+    """One batch of :func:`drs_batches`: every proposal, its logit and the accept decision."""
+
+    proposals: Proposals
+    logits: Tensor  #: D̃ of every proposal in the batch, shape (batch_size,)
+    keep: Tensor  #: bool mask of the accepted proposals
+    gamma: Tensor  #: γ used for this batch (float64 scalar)
+    d_max: float  #: D̃_M the batch was judged against (after this batch's update)
+    max_updates: int  #: batches so far that raised D̃_M
+    max_increase: float  #: total rise of D̃_M so far
+
+
+@torch.no_grad()
+def drs_batches(
+    generate: Generate,
+    score: Score,
+    *,
+    d_max: float,
+    rng: torch.Generator,
+    gamma_percentile: float | None = 95.0,
+    epsilon: float = EPSILON,
+    batch_size: int = 10_000,
+    update_max: bool = True,
+) -> Iterator[DRSBatch]:
+    """The sampling phase of DRS (Figure 1, right) as an endless stream of judged batches.
+
+    Per batch of ``batch_size`` proposals: raise D̃_M to the batch's largest logit if it is larger
+    (``update_max``), set γ to the ``gamma_percentile``-th percentile of F̂ over the batch (``None``:
+    γ = 0), and accept x when ψ < σ(F̂(x) − γ) (eq. 8) with ψ ~ U(0, 1) drawn from ``rng``, which
+    must live on the device of the logits. :func:`drs_sample` is this stream after a BurnIn,
+    consumed until it has accepted enough; a consumer that needs bounded memory (e.g. writing
+    samples to disk) reads it directly.
+    """
+    _check_positive_int("batch_size", batch_size)
+    if gamma_percentile is not None:
+        check_percentile(gamma_percentile)
+    if epsilon < 0:
+        raise ValueError(f"epsilon must be >= 0; got {epsilon}")
+    return _judged_batches(generate, score, float(d_max), rng, gamma_percentile, epsilon, batch_size, update_max)
+
+
+@torch.no_grad()
+def _judged_batches(generate: Generate, score: Score, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
+                    epsilon: float, batch_size: int, update_max: bool) -> Iterator[DRSBatch]:
+    state = {"d_max": d_max, "updates": 0, "increase": 0.0, "gamma": None}
+
+    def decide(logits: Tensor) -> Tensor:
+        if update_max:
+            batch_max = float(logits.max())
+            if batch_max > state["d_max"]:
+                state["updates"] += 1
+                state["increase"] += batch_max - state["d_max"]
+                state["d_max"] = batch_max
+        f = F_hat(logits, state["d_max"], 0.0, epsilon)
+        gamma = gamma_for_percentile(f, gamma_percentile) if gamma_percentile is not None else f.new_zeros(())
+        state["gamma"] = gamma
+        psi = torch.rand(logits.shape, generator=rng, device=logits.device, dtype=torch.float64)
+        return psi < torch.sigmoid(f - gamma)
+
+    for x, logits, keep in _batches(generate, score, batch_size, rng, decide):
+        yield DRSBatch(x, logits, keep, state["gamma"], state["d_max"], state["updates"], state["increase"])
 
 
 @torch.no_grad()
@@ -247,22 +345,17 @@ def drs_sample(
     dev = resolve_device(device)
     rng = torch.Generator(device=dev).manual_seed(seed)
     current_max = burn_in(generate, score, burn_in_samples, batch_size, rng) if d_max is None else float(d_max)
-    state = {"d_max": current_max, "updates": 0, "increase": 0.0, "gammas": []}
+    gammas: list[Tensor] = []
+    last: list[DRSBatch] = []
 
-    def decide(logits: Tensor) -> Tensor:
-        if update_max:
-            batch_max = float(logits.max())
-            if batch_max > state["d_max"]:
-                state["updates"] += 1
-                state["increase"] += batch_max - state["d_max"]
-                state["d_max"] = batch_max
-        f = F_hat(logits, state["d_max"], 0.0, epsilon)
-        gamma = gamma_for_percentile(f, gamma_percentile) if gamma_percentile is not None else f.new_zeros(())
-        state["gammas"].append(gamma)
-        psi = torch.rand(logits.shape, generator=rng, device=logits.device, dtype=torch.float64)
-        return psi < torch.sigmoid(f - gamma)
+    def judged() -> Iterator[tuple[Proposals, Tensor, Tensor]]:
+        for batch in drs_batches(generate, score, d_max=current_max, rng=rng, gamma_percentile=gamma_percentile,
+                                 epsilon=epsilon, batch_size=batch_size, update_max=update_max):
+            gammas.append(batch.gamma)
+            last[:] = [batch]
+            yield batch.proposals, batch.logits, batch.keep
 
-    samples, logits, drawn, used, accepted = _collect(generate, score, n_samples, batch_size, rng, decide, max_proposals)
+    samples, logits, drawn, used, accepted = _collect(judged(), n_samples, batch_size, max_proposals)
     return DRSResult(
         samples=samples,
         logits=logits,
@@ -270,10 +363,10 @@ def drs_sample(
         proposals_used=used,
         acceptance_rate=accepted / drawn,
         d_max_initial=current_max,
-        d_max_final=state["d_max"],
-        max_updates=state["updates"],
-        max_increase=state["increase"],
-        gammas=torch.stack(state["gammas"]).cpu(),
+        d_max_final=last[0].d_max,
+        max_updates=last[0].max_updates,
+        max_increase=last[0].max_increase,
+        gammas=torch.stack(gammas).cpu(),
         burn_in_samples=0 if d_max is not None else burn_in_samples,
     )
 
@@ -309,7 +402,7 @@ def threshold_sample(
     ])
     threshold = float(torch.quantile(calibration, 1.0 - float(acceptance_rate)))
     samples, logits, drawn, used, accepted = _collect(
-        generate, score, n_samples, batch_size, rng, lambda logits: logits >= threshold, max_proposals
+        _batches(generate, score, batch_size, rng, lambda logits: logits >= threshold), n_samples, batch_size, max_proposals
     )
     return ThresholdResult(samples=samples, logits=logits, threshold=threshold, proposals=drawn,
                            proposals_used=used, acceptance_rate=accepted / drawn)
