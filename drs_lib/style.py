@@ -299,18 +299,42 @@ def finish(fig: matplotlib.figure.Figure, alt: str | None = None) -> matplotlib.
     """Make ``fig`` render for the book wherever Jupyter shows it, and return it.
 
     After this, ``display(fig)``, ``glue(key, fig)`` and a figure left open at the end of a cell
-    all produce :func:`figure_output`'s 2x PNG with ``alt`` embedded (``None``: :func:`describe`)
-    and its CSS size, instead of the inline backend's 1x PNG whose alt text is a file hash.
-    The plotting modules call this on every figure they return.
+    all produce a 2x PNG (:data:`DPI` x :data:`PIXEL_RATIO` dpi) with ``alt`` embedded
+    (``None``: :func:`describe`) and display metadata giving its CSS size, instead of the
+    inline backend's 1x PNG whose alt text becomes a file hash. The plotting modules call this
+    on every figure they return.
+
+    How: the figure gets a ``_repr_mimebundle_`` (the alt text as ``text/plain``, the CSS size
+    as metadata, and the PNG where no inline backend is active) and its canvas a
+    ``print_figure`` that renders PNGs at the book's resolution with the alt text in the PNG's
+    ``Description`` chunk (the inline backend's own PNG formatter goes through it). A PNG saved
+    with an explicit, different ``dpi`` is left at that dpi.
     """
     if alt is not None and len(alt.split()) < 3:
         raise ValueError(f"alt text should describe the figure in words; got {alt!r}")
 
+    def text() -> str:
+        return _plain_text(alt) if alt is not None else describe(fig)
+
     def bundle(include=None, exclude=None):
         return figure_output(fig, alt, close=False, check=False)._repr_mimebundle_(include, exclude)
 
+    canvas = fig.canvas
+    original = canvas.print_figure
+
+    def print_figure(filename, *args, **kwargs):
+        fmt = kwargs.get("format")
+        if fmt is None and isinstance(filename, (str, bytes)) and "." in str(filename):
+            fmt = str(filename).rsplit(".", 1)[-1]
+        if str(fmt or mpl.rcParams["savefig.format"]).lower() == "png":
+            if kwargs.get("dpi") in (None, "figure", fig.dpi):
+                kwargs["dpi"] = DPI * PIXEL_RATIO
+            kwargs["metadata"] = {"Description": text(), "Software": None, **(kwargs.get("metadata") or {})}
+        return original(filename, *args, **kwargs)
+
+    canvas.print_figure = print_figure
     fig.drs_alt_text = _plain_text(alt) if alt is not None else None  # for tests and callers
-    fig._repr_mimebundle_ = bundle  # IPython looks this up on the instance before its formatters
+    fig._repr_mimebundle_ = bundle  # IPython looks this up on the instance
     return fig
 
 

@@ -87,19 +87,39 @@ def test_figure_output_is_a_2x_png_with_its_alt_text_inside():
         style.figure_output(plt.figure(), "a plot")
 
 
-def test_finish_makes_jupyter_display_the_2x_png_with_alt_text():
-    from IPython.core.formatters import format_display_data
+@pytest.mark.parametrize("inline_format", [None, "png", "retina"])
+def test_finish_makes_jupyter_show_a_2x_png_with_alt_text(inline_format):
+    """With or without the inline backend's own PNG formatter (as in a kernel), glue/display
+    get a 2x PNG carrying the alt text, and its CSS size as metadata."""
+    import base64
 
-    with style.context():
-        fig, ax = plt.subplots(figsize=style.page_figsize(0.5))
-        ax.set_title("panel title")
-        ax.set_xlabel("step")
-    style.finish(fig)  # alt text generated from titles and labels
-    data, metadata = format_display_data(fig)
+    from IPython.core.formatters import format_display_data
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    shell = InteractiveShell.instance()
+    png_formatter = shell.display_formatter.formatters["image/png"]
+    saved = dict(png_formatter.type_printers)
+    try:
+        if inline_format:
+            set_matplotlib_formats(inline_format)
+        with style.context():
+            fig, ax = plt.subplots(figsize=style.page_figsize(0.5))
+            ax.set_title("panel title")
+            ax.set_xlabel("step")
+        style.finish(fig)  # alt text generated from titles and labels
+        data, metadata = format_display_data(fig)
+    finally:
+        png_formatter.type_printers.clear()
+        png_formatter.type_printers.update(saved)
     assert data["text/plain"] == "Figure with 1 panel: panel title, x: step"
-    png = Image.open(io.BytesIO(__import__("base64").b64decode(data["image/png"])))
+    png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
     assert png.text["Description"] == data["text/plain"]
     assert png.width / metadata["image/png"]["width"] == pytest.approx(style.PIXEL_RATIO, rel=0.01)
+    assert png.width > 1.5 * style.CONTENT_WIDTH_PX  # 2x pixels (tight bbox trims some margin)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=50)  # an explicit dpi is respected
+    assert Image.open(buffer).width < png.width / 3
     plt.close(fig)
 
 
