@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import matplotlib.patches
+from matplotlib.ticker import MaxNLocator
 import matplotlib.pyplot as plt
 import seaborn as sns
 import torch
@@ -71,6 +72,9 @@ def scatter_panels(panels: Mapping[str, Tensor], *, means: Tensor | None = None,
             ax.set_ylim(-limit, limit)
             ax.set_aspect("equal")
             ax.tick_params(labelsize=9)
+            # No ticks at the panel edges, where neighbouring panels' labels would collide.
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, prune="both"))
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=4, prune="both"))
             if annotations and title in annotations:
                 ax.text(0.02, 0.02, annotations[title], transform=ax.transAxes, fontsize=9, va="bottom",
                         bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5})

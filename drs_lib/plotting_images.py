@@ -77,11 +77,9 @@ def plot_figure2(F_before: np.ndarray, F_after: np.ndarray, p_before: np.ndarray
         frame_f = pd.DataFrame({"value": F_all, "": ["before γ"] * len(F_before) + ["after γ"] * len(F_after)})
         sns.histplot(frame_f, x="value", hue="", bins=60, binrange=(low, high), element="step", palette=[BEFORE, AFTER], ax=axes[0])
         axes[0].set_xlim(low, high)
-        axes[0].set_xlabel(r"$\hat F(x)$")
+        axes[0].set_xlabel(r"$\hat F(x)$" + (f"\n({outside} of {len(F_all)} beyond the axis)" if outside else ""))
         axes[0].set_title("(A) sigmoid inputs")
-        if outside:
-            axes[0].text(0.98, 0.97, f"{outside} of {len(F_all)}\noutside range", transform=axes[0].transAxes,
-                         ha="right", va="top", fontsize=9)
+        axes[0].get_legend().remove()  # same colours as the middle panel, whose legend names them
         frame_p = pd.DataFrame({"value": np.concatenate([p_before, p_after]), "": ["before γ"] * len(p_before) + ["after γ"] * len(p_after)})
         sns.histplot(frame_p, x="value", hue="", bins=np.linspace(0, 1, 41), element="step", palette=[BEFORE, AFTER], ax=axes[1])
         axes[1].set_yscale("log")
@@ -118,7 +116,7 @@ def plot_figure7(sweep: pd.DataFrame, acceptance: np.ndarray, maxp: np.ndarray, 
             axes[0].annotate(f"{percentile:g}", (row.rate, row.score), textcoords="offset points", xytext=(4, 4), fontsize=9)
         if real_is is not None:
             axes[0].axhline(real_is, color="grey", linestyle="--", label="real held-out digits")
-            axes[0].legend(loc="lower left")
+            axes[0].legend(loc="best")
         axes[0].invert_xaxis()
         axes[0].set_xlabel("acceptance rate (labels: γ percentile)")
         axes[0].set_ylabel("IS analogue")

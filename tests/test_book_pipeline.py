@@ -113,8 +113,8 @@ def test_machine_cells_are_hidden_and_prose_stays(tmp_path):
 def test_rerun_box_is_generated_from_the_notebook(tmp_path):
     notebook = jupytext.read(tiny_notebook(tmp_path))
     box = reader_view.rerun_box(notebook, REPO / "notebooks" / "tiny.md", REPO)
-    assert ".venv/bin/python tools/execute_notebook.py notebooks/tiny.md out.ipynb -p seconds 0.0" in box
-    assert "jupytext --to ipynb notebooks/tiny.md -o - | papermill - out.ipynb -p seconds 0.0" in box
+    assert ".venv/bin/python tools/execute_notebook.py \\\n    notebooks/tiny.md out.ipynb -p seconds 0.0" in box
+    assert "jupytext --to ipynb notebooks/tiny.md -o - \\\n    | papermill - out.ipynb -p seconds 0.0" in box
     assert "pip install ." in box
     assert "| `seconds` | `0.0` | `0.1` | how long the work cell sleeps |" in box
     assert "| `quick` | `False` | `True` | small, fast run |" in box
@@ -141,7 +141,7 @@ def test_every_real_notebook_gets_its_boxes_and_hides_its_checks():
         assert counts["nbval"] >= 1, source.name
         titles = [i for i, c in enumerate(notebook.cells) if c.cell_type == "markdown" and c.source.startswith("# ")]
         assert titles and notebook.cells[titles[0] + 2].source.startswith(":::{admonition} Rerun this chapter")
-        assert f"notebooks/{source.name} out.ipynb" in notebook.cells[titles[0] + 2].source
+        assert f"    notebooks/{source.name} out.ipynb -p seed 1" in notebook.cells[titles[0] + 2].source
 
 
 # ------------------------------------------------------------------ run facts (no kernel)

@@ -133,7 +133,6 @@ def rerun_box(notebook, source: Path, repo_root: Path) -> str:
     for row in rows:
         quick_value = f"`{quick[row.name]!r}`" if row.name in quick else ("`True`" if row.name == "quick" else "")
         table.append(f"| `{row.name}` | `{_escape_cell(row.default)}` | {quick_value} | {_escape_cell(row.meaning)} |")
-    names = ", ".join(f"`{r.name}`" for r in rows)
     return "\n".join([
         ":::{admonition} Rerun this chapter",
         ":class: tip dropdown",
@@ -142,7 +141,8 @@ def rerun_box(notebook, source: Path, repo_root: Path) -> str:
         "repository (after `make setup`), this project's runner executes it with other values:",
         "",
         "```bash",
-        f".venv/bin/python tools/execute_notebook.py {relative.as_posix()} out.ipynb -p {name} {value}",
+        ".venv/bin/python tools/execute_notebook.py \\",
+        f"    {relative.as_posix()} out.ipynb -p {name} {value}",
         "```",
         "",
         "`-p NAME VALUE` may be repeated (VALUE is read as a Python literal); `--mode quick` uses the",
@@ -153,7 +153,8 @@ def rerun_box(notebook, source: Path, repo_root: Path) -> str:
         "The same with Jupytext and papermill alone (papermill only warns about an unknown name):",
         "",
         "```bash",
-        f"jupytext --to ipynb {relative.as_posix()} -o - | papermill - out.ipynb -p {name} {value}",
+        f"jupytext --to ipynb {relative.as_posix()} -o - \\",
+        f"    | papermill - out.ipynb -p {name} {value}",
         "```",
         "",
         "The downloaded `.ipynb` (download button, top right) imports `drs_lib`. Install it first:",
@@ -161,7 +162,7 @@ def rerun_box(notebook, source: Path, repo_root: Path) -> str:
         f"dependencies; then `papermill {stem}.ipynb out.ipynb -p {name} {value}` reruns it (run it in",
         "the checkout: results and the model cache are written relative to the working folder).",
         "",
-        f"Parameters: {names}.",
+        "The notebook's parameters (its `parameters` cell; *quick*: the values `--mode quick` sets):",
         "",
         *table,
         ":::",
