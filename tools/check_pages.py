@@ -13,6 +13,9 @@ and a 400 px wide window. Checks, per page and width (name: what fails it):
 * ``errors``: an error, traceback or stderr output is shown.
 * ``nbval``: ``NBVAL_CHECK_OUTPUT`` appears on the page.
 * ``placeholder``: a table cell reads ``-1`` (a placeholder that reads as a value).
+* ``truncated``: a table cell is cut off (ends in ``...``).
+* ``header-row``, ``index``, ``headers``: a table has an orphan header row (one label over
+  empty cells), shows a frame's row numbers 0..n-1, or has snake_case code names as headers.
 * ``overflow`` (1400 px): a table, figure, image or formula sticks out of the content column
   without scrolling inside its own container.
 * ``page-width`` (400 px): the page itself scrolls sideways on a phone.
@@ -35,12 +38,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 WIDTHS = (1400, 400)
+CHECKS = ("offline", "images", "math", "errors", "nbval", "placeholder", "truncated", "header-row",
+          "index", "headers", "overflow", "page-width", "dpi", "alt")
 HEIGHT = 900
 MIN_DPI = 150.0
 SKIP_PAGES = {"genindex.html", "search.html"}
@@ -96,6 +102,11 @@ async () => {
             inArticle: article.contains(img)};
   });
   const cells = Array.from(article.querySelectorAll('td, th')).map(c => c.innerText.trim());
+  const tables = Array.from(article.querySelectorAll('table')).map(t => ({
+    name: describe(t),
+    headRows: Array.from(t.querySelectorAll('thead tr')).map(r => Array.from(r.children).map(c => c.innerText.trim())),
+    rowHeaders: Array.from(t.querySelectorAll('tbody tr')).map(r => r.children[0] && r.children[0].tagName === 'TH' ? r.children[0].innerText.trim() : null),
+  }));
   const errors = Array.from(article.querySelectorAll(
       '.output.stderr, .output.error, .output.traceback, .stderr, .traceback, .nb-error'))
     .map(e => e.innerText.trim().replace(/\s+/g, ' ').slice(0, 80));
@@ -103,7 +114,7 @@ async () => {
     mathjax, mathCount: mathNodes.length,
     typeset: document.querySelectorAll('mjx-container').length,
     mathErrors: document.querySelectorAll('mjx-merror').length,
-    proseText, fullText: article.innerText, overflowing, images, cells, errors,
+    proseText, fullText: article.innerText, overflowing, images, cells, tables, errors,
     pageWidth: document.documentElement.scrollWidth, windowWidth: window.innerWidth,
     columnWidth: column.width,
   };
@@ -165,6 +176,11 @@ def evaluate(page: str, width: int, facts: dict, requests: list[str]) -> list[Fa
         placeholders = [c for c in facts["cells"] if c in ("-1", "−1", "-1.0", "-1.00")]
         if placeholders:
             fail("placeholder", f"{len(placeholders)} table cell(s) read -1")
+        cut = [c for c in facts["cells"] if c.endswith(("...", "…"))]
+        if cut:
+            fail("truncated", f"{len(cut)} table cell(s) cut off, e.g. {cut[0]!r}")
+        for table in facts["tables"]:
+            table_failures(table, fail)
         for image in facts["images"]:
             if image["inArticle"] and (not image["alt"].strip() or image["alt"] == image["src"]
                                        or image["alt"].split("/")[-1] == image["src"]):
@@ -182,6 +198,24 @@ def evaluate(page: str, width: int, facts: dict, requests: list[str]) -> list[Fa
         if facts["pageWidth"] > facts["windowWidth"] + 1:
             fail("page-width", f"page is {facts['pageWidth']} px wide in a {facts['windowWidth']} px window")
     return failures
+
+
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+
+
+def table_failures(table: dict, fail) -> None:
+    """Tables for people: no orphan header rows, no bare row numbers, no snake_case headers."""
+    rows = table["headRows"]
+    for row in rows:
+        if len(row) >= 3 and sum(1 for c in row if c) == 1 and len(rows) > 1:
+            fail("header-row", f"{table['name']}: orphan header row {[c for c in row if c]}")
+    headers = rows[-1] if rows else []
+    numbers = [h for h in table["rowHeaders"] if h is not None]
+    if len(numbers) >= 2 and numbers == [str(i) for i in range(len(numbers))]:
+        fail("index", f"{table['name']}: shows the frame's row numbers 0..{len(numbers) - 1} as a column")
+    snake = [h for row in rows for h in row if SNAKE_CASE.match(h)]
+    if snake:
+        fail("headers", f"{table['name']}: code names as headers: {', '.join(snake[:4])}")
 
 
 def chromium_path() -> str:
@@ -268,7 +302,10 @@ def report(failures: list[Failure], checked: list[str], expected: set[tuple[str,
         summary.setdefault(f.page, set()).add(f.check)
     if summary:
         print("still failing, per page: " + "; ".join(f"{p}: {', '.join(sorted(c))}" for p, c in sorted(summary.items())))
-    return 1 if unexpected or fixed or stale else 0
+    failed = len({(f.page, f.check) for f in unexpected}) + len(fixed) + len(stale)
+    total = len(checked) * len(CHECKS)
+    print(f"page check: {total - failed} passed, {failed} failed")
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
