@@ -39,7 +39,10 @@ class CacheActivity:
     reads_known: bool = True  # False where reads could not be observed
 
     def to_json(self) -> dict:
-        return {"directory": self.directory.name if self.directory else None, "read": self.read,
+        directory = None
+        if self.directory is not None:
+            directory = os.path.relpath(self.directory) if self.directory.is_absolute() else str(self.directory)
+        return {"directory": directory, "read": self.read,
                 "trained": self.trained, "reads_known": self.reads_known}
 
 
