@@ -7,8 +7,9 @@ Figures
     page when a figure of :func:`page_figsize` is shown in the book's content column.
     :func:`wrap_panels` / :func:`panel_grid` put at most 3-4 panels in a row;
     :func:`log_norm` and :func:`colorbar` give log colour scales with labelled colour bars;
-    :func:`figure_output` renders a figure as a 2x ("retina") PNG whose descriptive alt text
-    travels with it, for ``display`` or ``myst_nb.glue``.
+    :func:`finish` (on every figure, with its alt text) makes ``display``/``myst_nb.glue`` show
+    it as a 2x ("retina") PNG whose descriptive alt text travels inside the PNG into the page;
+    :func:`figure_output` renders one such PNG explicitly.
 
 Tables
     :func:`results_table` turns tidy per-seed rows into one row per group with "mean ± std"
