@@ -12,17 +12,26 @@
   anything runs.
 
 The executed notebook is written beside its destination under a temporary name and moved
-into place only when execution succeeded, so an interrupted run leaves nothing
-half-written at the destination.
+into place only when execution succeeded, so an interrupted run (Ctrl-C, ``kill``: SIGINT
+and SIGTERM alike) leaves nothing half-written at the destination; the kernel is shut down.
+
+Before the rename the notebook is prepared for readers (``tools/reader_view.py``: machine
+cells hidden, long parameters folded, "How this page was computed" and "Rerun this chapter"
+boxes under the title). One line goes to stderr as the run starts and one as it ends (name,
+seconds, and what the model cache did: read or trained, watched by ``tools/run_facts.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
+import datetime
 import os
+import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import jupytext
@@ -30,6 +39,10 @@ import nbformat
 import papermill
 
 from drs_lib.io import ordinary_permissions
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reader_view  # noqa: E402
+import run_facts  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 QUICK_RESULTS_DIR = "_build/quick/results"
@@ -80,47 +93,113 @@ def build_parameters(notebook, mode: str, overrides: list[tuple[str, str]]) -> d
     return parameters
 
 
-def tag_injected_cell(path: Path) -> None:
-    """Hide papermill's injected-parameters cell in the book (it stays in the .ipynb)."""
-    notebook = nbformat.read(path, as_version=4)
-    for cell in notebook.cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")
-    nbformat.write(notebook, path)
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread when SIGTERM (or SIGHUP) arrives: unwinds like Ctrl-C, so the
+    kernel is shut down and the partial notebook removed by the same ``finally`` clauses."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"terminated by {signal.Signals(signum).name}")
+        self.signum = signum
 
 
-def execute(source: Path, destination: Path, mode: str, overrides, timeout: int) -> None:
+@contextlib.contextmanager
+def interrupts_unwind():
+    """Turn SIGTERM/SIGHUP into :class:`Terminated` while the block runs (main thread only)."""
+    def handler(signum, frame):
+        # Only the first signal unwinds; later ones must not interrupt the cleanup.
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, signal.SIG_IGN)
+        raise Terminated(signum)
+
+    previous = {number: signal.signal(number, handler) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+def progress(message: str) -> None:
+    print(f"[execute_notebook] {message}", file=sys.stderr, flush=True)
+
+
+def cache_directory(notebook, parameters: dict[str, object]) -> Path | None:
+    """The model cache folder this run will use (None if the notebook has none or it is off)."""
+    values = {**parameters_cell_names(notebook), **parameters}
+    if not values.get("use_cache", True) or not isinstance(values.get("cache_dir"), str):
+        return None
+    path = Path(values["cache_dir"])
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def gather_facts(mode: str, parameters: dict, seconds: float, activity) -> dict:
+    directory = activity.directory
+    read = run_facts.describe_entries(directory, activity.read) if directory else []
+    trained = run_facts.describe_entries(directory, activity.trained) if directory else []
+    return {
+        "mode": mode,
+        "parameters": {k: v for k, v in parameters.items()},
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "seconds": round(seconds, 1),
+        "seconds_text": run_facts.format_seconds(seconds),
+        "cache": activity.to_json(),
+        "cache_read_training_seconds": [f.seconds for f in read],
+        "cache_sentence": run_facts.cache_sentence(activity, read, trained),
+    }
+
+
+def execute(source: Path, destination: Path, mode: str, overrides, timeout: int) -> dict:
+    """Execute ``source`` into ``destination`` atomically; returns the run facts."""
     notebook = jupytext.read(source)
     notebook.metadata.setdefault(
         "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
     )
     parameters = build_parameters(notebook, mode, overrides)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial_name = tempfile.mkstemp(
-        dir=destination.parent, prefix=f".{destination.stem}.", suffix=".partial.ipynb"
-    )
-    os.close(handle)
-    partial = Path(partial_name)
+    name = source.stem
+    progress(f"{name}: started ({mode} mode)")
+    start = time.perf_counter()
+    outcome = "failed"
+    partial: Path | None = None
     try:
-        papermill.execute_notebook(
-            notebook,
-            str(partial),
-            parameters=parameters,
-            kernel_name=notebook.metadata["kernelspec"]["name"],
-            cwd=str(REPO_ROOT),
-            execution_timeout=timeout,
-            progress_bar=False,
-            log_output=False,
-        )
-        tag_injected_cell(partial)
-        ordinary_permissions(partial)
-        os.replace(partial, destination)
+        with interrupts_unwind():
+            handle, partial_name = tempfile.mkstemp(
+                dir=destination.parent, prefix=f".{destination.stem}.", suffix=".partial.ipynb"
+            )
+            os.close(handle)
+            partial = Path(partial_name)
+            with run_facts.CacheWatcher(cache_directory(notebook, parameters)) as watcher:
+                papermill.execute_notebook(
+                    notebook,
+                    str(partial),
+                    parameters=parameters,
+                    kernel_name=notebook.metadata["kernelspec"]["name"],
+                    cwd=str(REPO_ROOT),
+                    execution_timeout=timeout,
+                    progress_bar=False,
+                    log_output=False,
+                )
+            seconds = time.perf_counter() - start
+            facts = gather_facts(mode, parameters, seconds, watcher.activity)
+            executed = nbformat.read(partial, as_version=4)
+            reader_view.prepare(executed, source, REPO_ROOT, facts)
+            nbformat.write(executed, partial)
+            ordinary_permissions(partial)
+            os.replace(partial, destination)
+            outcome = f"done in {facts['seconds_text']}; " + facts['cache_sentence'].replace('`', '')
+            return facts
+    except KeyboardInterrupt as interrupt:
+        outcome = f"interrupted ({interrupt}); nothing written"
+        raise
     finally:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        if outcome == "failed":
+            outcome = f"failed after {run_facts.format_seconds(time.perf_counter() - start)}; nothing written"
+        progress(f"{name}: {outcome}")
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int | None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source", type=Path, help="Jupytext MyST notebook (notebooks/*.md)")
     parser.add_argument("destination", type=Path, help="executed .ipynb to write")
@@ -130,7 +209,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.source.is_file():
         raise SystemExit(f"error: notebook source {args.source} does not exist")
-    execute(args.source, args.destination, args.mode, args.parameter, args.timeout)
+    try:
+        execute(args.source, args.destination, args.mode, args.parameter, args.timeout)
+    except Terminated as stop:
+        return 128 + stop.signum
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":

@@ -1,0 +1,70 @@
+"""tools/check_pages.py: what it calls a failure, and the known-failures list (no browser needed)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+import check_pages  # noqa: E402
+
+
+def clean_facts(**changes) -> dict:
+    facts = {
+        "mathjax": "ok", "mathCount": 2, "typeset": 2, "mathErrors": 0,
+        "proseText": "A formula, typeset.", "fullText": "A formula, typeset.",
+        "overflowing": [], "cells": ["DRS", "0.91 ± 0.01"], "errors": [],
+        "tables": [{"name": "table", "headRows": [["method", "modes"]], "rowHeaders": [None]}],
+        "images": [{"src": "ab12.png", "loaded": True, "natural": 1536, "shown": 768, "alt": "A scatter plot of samples",
+                    "raster": True, "inArticle": True}],
+        "pageWidth": 400, "windowWidth": 400, "columnWidth": 768,
+    }
+    facts.update(changes)
+    return facts
+
+
+def checks(facts: dict, width: int = 1400, requests=()) -> list[str]:
+    return [f.check for f in check_pages.evaluate("page", width, facts, list(requests))]
+
+
+def test_a_clean_page_passes_at_both_widths():
+    assert checks(clean_facts()) == [] and checks(clean_facts(), width=400) == []
+
+
+def test_each_defect_is_named():
+    image = clean_facts()["images"][0]
+    assert checks(clean_facts(), requests=["https://cdn.example/mathjax.js"]) == ["offline"]
+    assert checks(clean_facts(mathjax="absent", typeset=0)) == ["math"]
+    assert checks(clean_facts(proseText=r"raw \(\tilde D\) here")) == ["math"]
+    assert checks(clean_facts(errors=["Traceback ..."])) == ["errors"]
+    assert checks(clean_facts(fullText="# NBVAL_CHECK_OUTPUT")) == ["nbval"]
+    assert checks(clean_facts(cells=["DDLS", "-1"])) == ["placeholder"]
+    assert checks(clean_facts(cells=["0.913 ± ..."])) == ["truncated"]
+    assert checks(clean_facts(tables=[{"name": "t", "headRows": [["", "a", "b"], ["method", "", ""]], "rowHeaders": []}])) == ["header-row"]
+    assert checks(clean_facts(tables=[{"name": "t", "headRows": [["", "a"]], "rowHeaders": ["0", "1", "2"]}])) == ["index"]
+    assert checks(clean_facts(tables=[{"name": "t", "headRows": [["pct_high_quality"]], "rowHeaders": []}])) == ["headers"]
+    assert checks(clean_facts(overflowing=["table by 120 px"])) == ["overflow"]
+    assert checks(clean_facts(overflowing=["table by 120 px"]), width=400) == [], "overflow is judged at 1400 px"
+    assert checks(clean_facts(pageWidth=698), width=400) == ["page-width"]
+    assert checks(clean_facts(images=[{**image, "natural": 779, "shown": 768}])) == ["dpi"]  # 97 dpi
+    assert checks(clean_facts(images=[{**image, "alt": "../../_images/ab12.png"}])) == ["alt"]
+    assert checks(clean_facts(images=[{**image, "loaded": False, "natural": 0}])) == ["images"]
+
+
+def failure(page: str, check: str) -> check_pages.Failure:
+    return check_pages.Failure(page, check, 1400, "message")
+
+
+def test_known_failures_pass_and_the_list_may_only_shrink(capsys):
+    expected = {("a", "dpi"), ("b", "alt")}
+    assert check_pages.report([failure("a", "dpi"), failure("b", "alt")], ["a", "b"], expected) == 0
+    assert check_pages.report([failure("a", "dpi"), failure("b", "alt"), failure("b", "math")], ["a", "b"], expected) == 1
+    # "b alt" is fixed but still listed: the run fails and says which line to delete.
+    assert check_pages.report([failure("a", "dpi")], ["a", "b"], expected) == 1
+    assert "  b alt" in capsys.readouterr().out
+
+
+def test_the_repository_list_names_real_checks():
+    expected = check_pages.read_expected(REPO / "tools" / "check_pages_expected.txt")
+    assert {check for _, check in expected} <= set(check_pages.CHECKS)

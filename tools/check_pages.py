@@ -1,0 +1,324 @@
+"""Open every page of the built book in headless Chromium, as a reader would, and check it.
+
+    python tools/check_pages.py _build/html [--screenshots _build/screenshots]
+                                [--expected tools/check_pages_expected.txt]
+
+Each page is opened from disk (file://) with every network request blocked, at a 1400 px
+and a 400 px wide window. Checks, per page and width (name: what fails it):
+
+* ``offline``: the page asked for anything on the network (MathJax from a CDN, fonts, ...).
+* ``images``: an <img> did not load (naturalWidth 0).
+* ``math``: MathJax is missing or failed, a formula has an error, or raw ``\\(``, ``\\[`` or
+  ``$$`` is left in the visible text (code blocks excepted).
+* ``errors``: an error, traceback or stderr output is shown.
+* ``nbval``: ``NBVAL_CHECK_OUTPUT`` appears on the page.
+* ``placeholder``: a table cell reads ``-1`` (a placeholder that reads as a value).
+* ``truncated``: a table cell is cut off (ends in ``...``).
+* ``header-row``, ``index``, ``headers``: a table has an orphan header row (one label over
+  empty cells), shows a frame's row numbers 0..n-1, or has snake_case code names as headers.
+* ``overflow`` (1400 px): a table, figure, image or formula sticks out of the content column
+  without scrolling inside its own container.
+* ``page-width`` (400 px): the page itself scrolls sideways on a phone.
+* ``dpi`` (1400 px): a raster image is shown at under 150 dpi relative to its CSS size
+  (naturalWidth / displayed width x 96).
+* ``alt``: an image has no alt text, or only its file name (a hash).
+
+A full-page screenshot of each page at each width goes to ``--screenshots``
+(``<page>-1400.png``, ``<page>-400.png``).
+
+``--expected`` names a file of known failures, one ``<page> <check>`` per line (``#``
+comments). They are reported but do not fail the run; a listed failure that no longer
+happens fails it (remove the line), so the list only shrinks.
+
+The browser is Debian's ``chromium`` (``/usr/bin/chromium``; ``$CHROMIUM`` overrides it),
+driven by Playwright's Python package; Playwright's own browser download is not used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+WIDTHS = (1400, 400)
+CHECKS = ("offline", "images", "math", "errors", "nbval", "placeholder", "truncated", "header-row",
+          "index", "headers", "overflow", "page-width", "dpi", "alt")
+HEIGHT = 900
+MIN_DPI = 150.0
+SKIP_PAGES = {"genindex.html", "search.html"}
+
+# Runs in the page; returns the facts the checks need (all measured by the browser).
+MEASURE = r"""
+async () => {
+  const imgs = Array.from(document.querySelectorAll('img'));
+  imgs.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(imgs.map(img => img.complete ? null : new Promise(r => { img.onload = img.onerror = r; })));
+  const mathNodes = document.querySelectorAll('.math, span.math, div.math');
+  let mathjax = 'absent';
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    try { await MathJax.startup.promise; mathjax = 'ok'; } catch (e) { mathjax = 'failed: ' + e; }
+  }
+  const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const column = article.getBoundingClientRect();
+  const clone = article.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, .highlight, mjx-assistive-mml').forEach(n => n.remove());
+  const hidden = document.createElement('div');
+  hidden.style.position = 'absolute'; hidden.style.left = '-99999px'; hidden.style.width = column.width + 'px';
+  hidden.appendChild(clone); document.body.appendChild(hidden);
+  const proseText = clone.innerText; hidden.remove();
+  const scrollsInside = (el) => {
+    for (let a = el.parentElement; a && a !== article.parentElement; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') {
+        const r = a.getBoundingClientRect();
+        return r.right <= column.right + 1 && r.left >= column.left - 1;
+      }
+      if (a === article) break;
+    }
+    return false;
+  };
+  const describe = (el) => {
+    if (el.tagName === 'IMG') return 'image ' + (el.getAttribute('src') || '').split('/').pop();
+    const caption = el.querySelector && el.querySelector('caption, figcaption');
+    const text = (caption ? caption.innerText : el.innerText || '').trim().replace(/\s+/g, ' ').slice(0, 50);
+    return el.tagName.toLowerCase() + (text ? ' "' + text + '"' : '');
+  };
+  const overflowing = [];
+  article.querySelectorAll('table, img, figure, svg, mjx-container[display="true"]').forEach(el => {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0) return;
+    const over = Math.max(r.right - column.right, column.left - r.left);
+    if (over > 1 && !scrollsInside(el)) overflowing.push(describe(el) + ' by ' + Math.round(over) + ' px');
+  });
+  const images = imgs.map(img => {
+    const r = img.getBoundingClientRect();
+    const src = img.getAttribute('src') || '';
+    return {src: src.split('/').pop(), loaded: img.naturalWidth > 0, natural: img.naturalWidth,
+            shown: r.width, alt: img.getAttribute('alt') || '', raster: /\.(png|jpe?g|gif|webp)$/i.test(src),
+            inArticle: article.contains(img)};
+  });
+  const cells = Array.from(article.querySelectorAll('td, th')).map(c => c.innerText.trim());
+  const tables = Array.from(article.querySelectorAll('table')).map(t => ({
+    name: describe(t),
+    headRows: Array.from(t.querySelectorAll('thead tr')).map(r => Array.from(r.children).map(c => c.innerText.trim())),
+    rowHeaders: Array.from(t.querySelectorAll('tbody tr')).map(r => r.children[0] && r.children[0].tagName === 'TH' ? r.children[0].innerText.trim() : null),
+  }));
+  const errors = Array.from(article.querySelectorAll(
+      '.output.stderr, .output.error, .output.traceback, .stderr, .traceback, .nb-error'))
+    .map(e => e.innerText.trim().replace(/\s+/g, ' ').slice(0, 80));
+  return {
+    mathjax, mathCount: mathNodes.length,
+    typeset: document.querySelectorAll('mjx-container').length,
+    mathErrors: document.querySelectorAll('mjx-merror').length,
+    proseText, fullText: article.innerText, overflowing, images, cells, tables, errors,
+    pageWidth: document.documentElement.scrollWidth, windowWidth: window.innerWidth,
+    columnWidth: column.width,
+  };
+}
+"""
+
+
+@dataclass(frozen=True)
+class Failure:
+    page: str
+    check: str
+    width: int
+    message: str
+
+
+def pages(root: Path) -> list[Path]:
+    found = []
+    for path in sorted(root.rglob("*.html")):
+        relative = path.relative_to(root)
+        if relative.parts[0].startswith("_") or relative.name in SKIP_PAGES:
+            continue
+        if 'http-equiv="Refresh"' in path.read_text(errors="replace")[:2000]:
+            continue  # Jupyter Book's root index.html only redirects to the first page
+        found.append(path)
+    return found
+
+
+def page_name(root: Path, path: Path) -> str:
+    return path.relative_to(root).with_suffix("").as_posix()
+
+
+def evaluate(page: str, width: int, facts: dict, requests: list[str]) -> list[Failure]:
+    failures: list[Failure] = []
+
+    def fail(check: str, message: str) -> None:
+        failures.append(Failure(page, check, width, message))
+
+    if requests:
+        fail("offline", f"{len(requests)} network request(s), e.g. {requests[0]}")
+    for image in facts["images"]:
+        if not image["loaded"]:
+            fail("images", f"image {image['src']} did not load")
+    if facts["mathCount"]:
+        if facts["mathjax"] != "ok":
+            fail("math", f"MathJax {facts['mathjax']} ({facts['mathCount']} formulas untypeset)")
+        elif facts["typeset"] == 0:
+            fail("math", f"{facts['mathCount']} formulas but nothing typeset")
+    if facts["mathErrors"]:
+        fail("math", f"{facts['mathErrors']} formula(s) with a MathJax error")
+    for raw in ("\\(", "\\[", "$$"):
+        if raw in facts["proseText"]:
+            at = facts["proseText"].index(raw)
+            fail("math", f"raw {raw} in the text: …{facts['proseText'][max(0, at - 30):at + 30]!r}…")
+    if width == WIDTHS[0]:  # content checks: once per page
+        for error in facts["errors"]:
+            fail("errors", f"error/stderr output shown: {error!r}")
+        if "NBVAL_CHECK_OUTPUT" in facts["fullText"]:
+            fail("nbval", "NBVAL_CHECK_OUTPUT cell shown")
+        placeholders = [c for c in facts["cells"] if c in ("-1", "−1", "-1.0", "-1.00")]
+        if placeholders:
+            fail("placeholder", f"{len(placeholders)} table cell(s) read -1")
+        cut = [c for c in facts["cells"] if c.endswith(("...", "…"))]
+        if cut:
+            fail("truncated", f"{len(cut)} table cell(s) cut off, e.g. {cut[0]!r}")
+        for table in facts["tables"]:
+            table_failures(table, fail)
+        for image in facts["images"]:
+            if image["inArticle"] and (not image["alt"].strip() or image["alt"] == image["src"]
+                                       or image["alt"].split("/")[-1] == image["src"]):
+                fail("alt", f"image {image['src']} has no descriptive alt text")
+    if width >= 1000:
+        for item in facts["overflowing"]:
+            fail("overflow", f"{item} beyond the content column ({facts['columnWidth']:.0f} px)")
+        for image in facts["images"]:
+            if image["loaded"] and image["raster"] and image["shown"] > 0 and image["inArticle"]:
+                dpi = image["natural"] / image["shown"] * 96
+                if dpi < MIN_DPI - 0.5:
+                    fail("dpi", f"image {image['src']} shown at {dpi:.0f} dpi "
+                                f"({image['natural']} px shown {image['shown']:.0f} px wide)")
+    else:
+        if facts["pageWidth"] > facts["windowWidth"] + 1:
+            fail("page-width", f"page is {facts['pageWidth']} px wide in a {facts['windowWidth']} px window")
+    return failures
+
+
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+
+
+def table_failures(table: dict, fail) -> None:
+    """Tables for people: no orphan header rows, no bare row numbers, no snake_case headers."""
+    rows = table["headRows"]
+    for row in rows:
+        if len(row) >= 3 and sum(1 for c in row if c) == 1 and len(rows) > 1:
+            fail("header-row", f"{table['name']}: orphan header row {[c for c in row if c]}")
+    headers = rows[-1] if rows else []
+    numbers = [h for h in table["rowHeaders"] if h is not None]
+    if len(numbers) >= 2 and numbers == [str(i) for i in range(len(numbers))]:
+        fail("index", f"{table['name']}: shows the frame's row numbers 0..{len(numbers) - 1} as a column")
+    snake = [h for row in rows for h in row if SNAKE_CASE.match(h)]
+    if snake:
+        fail("headers", f"{table['name']}: code names as headers: {', '.join(snake[:4])}")
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise SystemExit(
+            "error: no Chromium found. Install Debian's package (as root: apt-get install -y chromium; "
+            "`bash tools/ensure_chromium.sh` does it) or set CHROMIUM=/path/to/chrome.")
+    return path
+
+
+def check(root: Path, screenshots: Path | None) -> tuple[list[Failure], list[str]]:
+    from playwright.sync_api import sync_playwright
+
+    failures: list[Failure] = []
+    checked: list[str] = []
+    if screenshots is not None:
+        screenshots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(),
+                                             args=["--no-sandbox", "--disable-gpu", "--allow-file-access-from-files"])
+        try:
+            for path in pages(root):
+                name = page_name(root, path)
+                checked.append(name)
+                for width in WIDTHS:
+                    context = browser.new_context(viewport={"width": width, "height": HEIGHT}, device_scale_factor=1)
+                    page = context.new_page()
+                    requests: list[str] = []
+
+                    def route(route, requests=requests):
+                        if route.request.url.startswith(("file:", "data:", "blob:", "about:")):
+                            route.continue_()
+                        else:
+                            requests.append(route.request.url)
+                            route.abort()
+
+                    page.route("**/*", route)
+                    page.goto(path.resolve().as_uri(), wait_until="load")
+                    facts = page.evaluate(MEASURE)
+                    failures += evaluate(name, width, facts, requests)
+                    if screenshots is not None:
+                        target = screenshots / f"{name.replace('/', '__')}-{width}.png"
+                        page.screenshot(path=str(target), full_page=True)
+                    context.close()
+        finally:
+            browser.close()
+    return failures, checked
+
+
+def read_expected(path: Path | None) -> set[tuple[str, str]]:
+    if path is None or not path.exists():
+        return set()
+    expected = set()
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            page, check_name = line.split()
+            expected.add((page, check_name))
+    return expected
+
+
+def report(failures: list[Failure], checked: list[str], expected: set[tuple[str, str]]) -> int:
+    found = {(f.page, f.check) for f in failures}
+    unexpected = [f for f in failures if (f.page, f.check) not in expected]
+    known = [f for f in failures if (f.page, f.check) in expected]
+    fixed = sorted((p, c) for p, c in expected if (p, c) not in found and p in checked)
+    stale = sorted((p, c) for p, c in expected if p not in checked)
+    for title, items in (("FAIL", unexpected), ("known (listed in --expected)", known)):
+        if items:
+            print(f"\n{title}:")
+            for f in sorted(items, key=lambda f: (f.page, f.check, f.width)):
+                print(f"  {f.page} [{f.check}, {f.width} px] {f.message}")
+    if fixed or stale:
+        print("\nlisted as expected failures but not failing (remove these lines from the list):")
+        for page, check_name in fixed + stale:
+            print(f"  {page} {check_name}")
+    pages_failing = sorted({f.page for f in failures})
+    print(f"\nchecked {len(checked)} pages at {' and '.join(map(str, WIDTHS))} px: "
+          f"{len(unexpected)} unexpected failure(s), {len(known)} known, {len(fixed) + len(stale)} fixed; "
+          f"pages with any failure: {', '.join(pages_failing) or 'none'}")
+    summary = {}
+    for f in failures:
+        summary.setdefault(f.page, set()).add(f.check)
+    if summary:
+        print("still failing, per page: " + "; ".join(f"{p}: {', '.join(sorted(c))}" for p, c in sorted(summary.items())))
+    failed = len({(f.page, f.check) for f in unexpected}) + len(fixed) + len(stale)
+    total = len(checked) * len(CHECKS)
+    print(f"page check: {total - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("html", type=Path, help="the built book (folder holding index.html)")
+    parser.add_argument("--screenshots", type=Path, default=None, help="folder for full-page screenshots")
+    parser.add_argument("--expected", type=Path, default=None, help="file of known failures: '<page> <check>' lines")
+    args = parser.parse_args(argv)
+    if not (args.html / "index.html").is_file():
+        raise SystemExit(f"error: {args.html}/index.html does not exist; build the book first")
+    failures, checked = check(args.html, args.screenshots)
+    return report(failures, checked, read_expected(args.expected))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

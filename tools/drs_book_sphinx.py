@@ -1,0 +1,63 @@
+"""Sphinx extension for the drs-book (listed in _config.yml under sphinx: local_extensions).
+
+* Alt text: an image without an explicit ``alt`` gets the description stored in its PNG
+  (``Description`` text chunk, written by :func:`drs_lib.style.figure_output`), instead of
+  the file's hash that HTML writers fall back to.
+* Styles: adds ``tools/book_static/drs-book.css`` (tables that scroll inside their own box,
+  readable result tables).
+
+Offline math is handled by the ``sphinx-mathjax-offline`` extension (MathJax 3 from PyPI,
+copied into ``_static/mathjax``), configured in ``_config.yml``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+
+STATIC = Path(__file__).resolve().parent / "book_static"
+
+
+def png_description(path: Path) -> str | None:
+    """The ``Description`` text chunk of a PNG (tEXt or iTXt), or None."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            text = getattr(image, "text", {}) or {}
+            description = text.get("Description")
+    except Exception:  # noqa: BLE001 - not a readable PNG: leave the image alone
+        return None
+    return description.strip() if isinstance(description, str) and description.strip() else None
+
+
+def _image_path(app, node: nodes.image) -> Path | None:
+    candidates = node.get("candidates", {})
+    relative = candidates.get("*") or candidates.get("image/png") or node.get("uri", "")
+    if not relative or "://" in relative or relative.startswith("data:"):
+        return None
+    path = Path(app.srcdir) / relative.lstrip("/")
+    return path if path.is_file() else None
+
+
+def add_alt_text(app, doctree, docname) -> None:
+    for node in doctree.findall(nodes.image):
+        if node.get("alt"):
+            continue
+        path = _image_path(app, node)
+        if path is not None and path.suffix.lower() == ".png":
+            description = png_description(path)
+            if description:
+                node["alt"] = description
+
+
+def add_static(app, config) -> None:
+    config.html_static_path.append(str(STATIC))
+
+
+def setup(app):
+    app.connect("config-inited", add_static)
+    app.connect("doctree-resolved", add_alt_text)
+    app.add_css_file("drs-book.css")
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,218 @@
+"""Prepare an executed notebook for readers of the book (run by tools/execute_notebook.py).
+
+Applied to the executed notebook before it is moved into place; it changes cell tags and
+inserts two generated Markdown cells, never code or outputs, so nbval still re-runs and
+compares every cell (tags such as ``remove-cell`` only matter to Jupyter Book).
+
+* papermill's ``injected-parameters`` cell, the parameter-checking cell right after the
+  ``parameters`` cell, and every cell whose first line is ``# NBVAL_CHECK_OUTPUT`` are tagged
+  ``remove-cell``: they are for the machine, not the reader.
+* a ``parameters`` cell longer than :data:`LONG_PARAMETERS` lines is folded (``hide-input``).
+* under the chapter's title: a "How this page was computed" note (mode, parameters given,
+  execution time, what came from the model cache) and a folded "Rerun this chapter" box
+  generated from the notebook itself (commands, parameter table, how to install drs_lib).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+HIDDEN = "remove-cell"
+FOLDED = "hide-input"
+LONG_PARAMETERS = 12
+NBVAL_MARKER = "# NBVAL_CHECK_OUTPUT"
+GENERATED = "drs-book-generated"
+EXAMPLE_OVERRIDE = ("seed", "1")
+
+
+@dataclass
+class Parameter:
+    name: str
+    default: str
+    meaning: str
+
+
+def tags(cell) -> list[str]:
+    return cell.setdefault("metadata", {}).setdefault("tags", [])
+
+
+def add_tag(cell, tag: str) -> None:
+    if tag not in tags(cell):
+        tags(cell).append(tag)
+
+
+def is_nbval_checked(cell) -> bool:
+    return cell.cell_type == "code" and cell.source.lstrip().startswith(NBVAL_MARKER)
+
+
+def parameters_index(notebook) -> int | None:
+    for i, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            return i
+    return None
+
+
+def parameter_table(source: str) -> list[Parameter]:
+    """(name, default as written, trailing comment) for each assignment of a parameters cell."""
+    comments: dict[int, str] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = token.string.lstrip("#").strip()
+    except (tokenize.TokenError, IndentationError):
+        pass
+    rows = []
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = ast.get_source_segment(source, node.value) or ""
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    rows.append(Parameter(target.id, value, comments.get(node.end_lineno, "")))
+    return rows
+
+
+def hide_machine_cells(notebook) -> dict[str, int]:
+    """Tag the cells readers should not see or should see folded; returns counts per kind."""
+    counts = {"injected": 0, "check": 0, "nbval": 0, "folded_parameters": 0}
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        if "injected-parameters" in tags(cell):
+            add_tag(cell, HIDDEN)
+            counts["injected"] += 1
+        if is_nbval_checked(cell):
+            add_tag(cell, HIDDEN)
+            counts["nbval"] += 1
+    index = parameters_index(notebook)
+    if index is not None:
+        parameters = notebook.cells[index]
+        if len(parameters.source.strip().splitlines()) > LONG_PARAMETERS:
+            add_tag(parameters, FOLDED)
+            counts["folded_parameters"] = 1
+        for cell in notebook.cells[index + 1 :]:
+            if cell.cell_type != "code" or "injected-parameters" in tags(cell):
+                continue
+            if "check_" in cell.source:  # the drs_lib.params checks (DEVELOPING.md convention)
+                add_tag(cell, HIDDEN)
+                counts["check"] += 1
+            break
+    return counts
+
+
+def _md_cell(text: str):
+    cell = nbformat.v4.new_markdown_cell(text)
+    add_tag(cell, GENERATED)
+    return cell
+
+
+def _escape_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def rerun_box(notebook, source: Path, repo_root: Path) -> str:
+    """The "Rerun this chapter" admonition, generated from the notebook's parameters cell."""
+    try:
+        relative = source.resolve().relative_to(repo_root)
+    except ValueError:
+        relative = Path("notebooks") / source.name
+    index = parameters_index(notebook)
+    rows = parameter_table(notebook.cells[index].source) if index is not None else []
+    quick = notebook.metadata.get("drs_book", {}).get("quick_parameters", {})
+    stem = source.stem
+    name, value = EXAMPLE_OVERRIDE if any(r.name == EXAMPLE_OVERRIDE[0] for r in rows) else (
+        (rows[0].name, rows[0].default) if rows else ("NAME", "VALUE"))
+    table = ["| parameter | default | quick | meaning |", "| --- | --- | --- | --- |"]
+    for row in rows:
+        quick_value = f"`{quick[row.name]!r}`" if row.name in quick else ("`True`" if row.name == "quick" else "")
+        table.append(f"| `{row.name}` | `{_escape_cell(row.default)}` | {quick_value} | {_escape_cell(row.meaning)} |")
+    return "\n".join([
+        ":::{admonition} Rerun this chapter",
+        ":class: tip dropdown",
+        "",
+        f"This page is the executed notebook `{relative.as_posix()}`. In a checkout of the book's",
+        "repository (after `make setup`), this project's runner executes it with other values:",
+        "",
+        "```bash",
+        ".venv/bin/python tools/execute_notebook.py \\",
+        f"    {relative.as_posix()} out.ipynb -p {name} {value}",
+        "```",
+        "",
+        "`-p NAME VALUE` may be repeated (VALUE is read as a Python literal); `--mode quick` uses the",
+        "small test values of the *quick* column. A name the notebook does not define is refused",
+        "before anything runs, and a value it cannot run with stops the run in its first cell, with",
+        "a message naming the parameter, the value and what is allowed.",
+        "",
+        "The same with Jupytext and papermill alone (papermill only warns about an unknown name):",
+        "",
+        "```bash",
+        f"jupytext --to ipynb {relative.as_posix()} -o - \\",
+        f"    | papermill - out.ipynb -p {name} {value}",
+        "```",
+        "",
+        "The downloaded `.ipynb` (download button, top right) imports `drs_lib`. Install it first:",
+        "`pip install .` in a checkout of the repository installs `drs_lib` with its runtime",
+        f"dependencies; then `papermill {stem}.ipynb out.ipynb -p {name} {value}` reruns it (run it in",
+        "the checkout: results and the model cache are written relative to the working folder).",
+        "",
+        "The notebook's parameters (its `parameters` cell; *quick*: the values `--mode quick` sets):",
+        "",
+        *table,
+        ":::",
+    ])
+
+
+def facts_box(facts: dict) -> str:
+    """The "How this page was computed" note (facts gathered by the runner)."""
+    mode = facts["mode"]
+    scale = ("in **quick mode** (the notebook's small test values, so numbers are noisier than at "
+             "paper scale)" if mode == "quick" else "at **paper scale** (the notebook's own defaults)")
+    given = facts.get("parameters", {})
+    shown = {k: v for k, v in given.items() if k not in ("quick", "results_dir")}
+    lines = [
+        ":::{admonition} How this page was computed",
+        ":class: note",
+        "",
+        f"Executed on {facts['date']} {scale}, in {facts['seconds_text']} of wall time"
+        + (f" on {facts['device']}" if facts.get("device") else "") + ".",
+    ]
+    if shown:
+        lines.append("Values set for this run: " + ", ".join(f"`{k} = {v!r}`" for k, v in sorted(shown.items())) + ".")
+    lines += [facts["cache_sentence"], ":::"]
+    return "\n".join(lines)
+
+
+_TITLE = re.compile(r"^# \S.*$", re.M)
+
+
+def insert_under_title(notebook, cells: list) -> None:
+    """Insert ``cells`` right under the first ``# Title`` (splitting its Markdown cell)."""
+    for i, cell in enumerate(notebook.cells):
+        if cell.cell_type != "markdown":
+            continue
+        match = _TITLE.search(cell.source)
+        if not match:
+            continue
+        head = cell.source[: match.end()]
+        rest = cell.source[match.end() :].lstrip("\n")
+        cell.source = head
+        notebook.cells[i + 1 : i + 1] = cells + ([nbformat.v4.new_markdown_cell(rest)] if rest.strip() else [])
+        return
+    notebook.cells[0:0] = cells
+
+
+def prepare(notebook, source: Path, repo_root: Path, facts: dict) -> dict[str, int]:
+    """All of the above, in place. ``facts``: see :func:`facts_box`."""
+    if any(GENERATED in c.get("metadata", {}).get("tags", []) for c in notebook.cells):
+        raise ValueError("notebook already prepared for readers")
+    counts = hide_machine_cells(notebook)
+    insert_under_title(notebook, [_md_cell(facts_box(facts)), _md_cell(rerun_box(notebook, source, repo_root))])
+    notebook.metadata.setdefault("drs_book", {})["run"] = facts
+    return counts
