@@ -34,13 +34,26 @@ def test_rule_breaks_mode_ties_by_hq_closest_to_target_then_cost():
     assert regime.choose_regime(rows, SETTINGS)["setting"] == "b"  # a full mode more beats HQ closeness
 
 
+def test_rule_excludes_snapshots_that_cost_too_much():
+    wide = {"cheap": {"hidden": 128, "batch_size": 256, "steps": 6000},
+            "wide": {"hidden": 256, "batch_size": 256, "steps": 6000}}
+    rows = [summary("cheap", 3000, 20.0, 65.0), summary("wide", 6000, 24.0, 65.0), summary("wide", 1000, 25.0, 65.0)]
+    chosen = regime.choose_regime(rows, wide)
+    # 6,000 steps at width 256 cost four times the cap's width-128 budget; 1,000 steps do not.
+    assert (chosen["setting"], chosen["step"]) == ("wide", 1000)
+    assert chosen["too_costly"] == 1 and chosen["candidates"] == 2
+    assert regime.affordable(wide["cheap"], 6000) and not regime.affordable(wide["cheap"], 6001)
+    with pytest.raises(ValueError, match="no affordable snapshot"):
+        regime.choose_regime([summary("wide", 6000, 24.0, 65.0)], wide)
+
+
 def test_rule_reports_when_the_best_is_outside_the_regime():
     chosen = regime.choose_regime([summary("a", 2, 20.0, 70.0)], SETTINGS)
     assert chosen["setting"] == "a" and not chosen["in_regime"]
 
 
 def test_rule_refuses_when_nothing_qualifies_or_settings_are_unknown():
-    with pytest.raises(ValueError, match="no snapshot"):
+    with pytest.raises(ValueError, match="no affordable snapshot"):
         regime.choose_regime([summary("a", 2, 25.0, 10.0)], SETTINGS)
     with pytest.raises(ValueError, match="not given"):
         regime.choose_regime([summary("zzz", 2, 25.0, 70.0)], SETTINGS)
