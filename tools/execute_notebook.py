@@ -112,6 +112,9 @@ def interrupts_unwind():
         raise Terminated(signum)
 
     previous = {number: signal.signal(number, handler) for number in (signal.SIGTERM, signal.SIGHUP)}
+    # A shell that starts a job in the background (`make book &`) makes it ignore SIGINT, and
+    # Python then installs no Ctrl-C handler: restore it so SIGINT unwinds here too.
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
