@@ -604,7 +604,7 @@ def load_or_keep_train(cache, config: Mapping[str, Any], gan: GANTraining, *, na
 
 
 # --------------------------------------------------------------------------------------------
-# Helpers shared by the 25-Gaussian notebooks (02 and 03)
+# Helpers shared by the 25-Gaussian notebooks (02, 03, 06 and the regime sweep)
 # --------------------------------------------------------------------------------------------
 
 
@@ -618,47 +618,13 @@ def sample_generators(generator: StackedMLP, n: int, seeds: Sequence[int], purpo
     return generator(z.to(generator.weights[0].device))
 
 
-def first_step_reaching(values_by_step: Mapping[int, float], target: float) -> int:
-    """Budget rule: the smallest step whose value (e.g. mean % HQ over seeds) is >= ``target``;
-    the largest step if none reaches it."""
-    if not values_by_step:
-        raise ValueError("no steps to choose from")
-    for step in sorted(values_by_step):
-        if values_by_step[step] >= target:
-            return int(step)
-    return int(max(values_by_step))
-
-
-def choose_budget(gan: GANTraining, step_grid: Sequence[int], means: Tensor, std: float, n_samples: int,
-                  target_hq: float) -> tuple[int, list[dict]]:
-    """The training-budget rule of notebooks 02 and 03.
-
-    For every step in ``step_grid`` (snapshots of ``gan``), draw ``n_samples`` unfiltered samples
-    per seed from a stream used only for this choice (purpose ``"budget_rule"``), compute % HQ, and
-    return the first step whose mean over seeds is >= ``target_hq`` (else the last step), plus
-    one row per (step, seed).
-    """
-    from drs_lib.metrics import mixture_metrics  # local: metrics does not depend on training
-
-    rows: list[dict] = []
-    mean_hq: dict[int, float] = {}
-    for step in step_grid:
-        generator, _ = gan.at(int(step))
-        hq = mixture_metrics(sample_generators(generator, n_samples, gan.seeds, "budget_rule"), means, std)["pct_high_quality"]
-        rows += [{"step": int(step), "seed": s, "pct_high_quality": float(v)} for s, v in zip(gan.seeds, hq)]
-        mean_hq[int(step)] = float(hq.mean())
-    return first_step_reaching(mean_hq, target_hq), rows
-
-
 __all__ = [
     "FitResult",
     "GANTraining",
     "GAN_DEFAULTS",
     "KEEP_TRAINING_DEFAULTS",
     "KeepTraining",
-    "choose_budget",
     "fit_discriminator",
-    "first_step_reaching",
     "sample_generators",
     "gan_config",
     "keep_training_config",
