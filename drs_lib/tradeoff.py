@@ -14,7 +14,8 @@ with BurnIn and D̃_M updates) and one thresholding run at DRS's realised accept
 (:func:`drs_lib.drs.threshold_sample`), each scored by the caller's ``evaluate``. Methods are
 compared at equal set sizes (``n_samples``) and the caller's ``evaluate`` should draw the same
 real reference subset for every method (e.g. a fixed seed), so that differences between rows
-are differences between samplers.
+are differences between samplers. :func:`verdicts` turns the rows at the paper's γ into the
+book's computed claims (:mod:`drs_lib.claims`).
 """
 
 from __future__ import annotations
@@ -22,13 +23,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
+import pandas as pd
 import torch
 from torch import Tensor
 
+from drs_lib import claims
+from drs_lib.claims import Check
 from drs_lib.device import resolve_device
 from drs_lib.drs import Generate, Score, drs_sample, threshold_sample
 
-__all__ = ["GENERATOR", "DRS", "THRESHOLD", "quality_diversity_sweep", "check_percentiles"]
+__all__ = ["GENERATOR", "DRS", "THRESHOLD", "check_percentiles", "quality_diversity_sweep", "values", "verdicts"]
 
 GENERATOR = "generator"
 DRS = "DRS"
@@ -61,6 +66,7 @@ def quality_diversity_sweep(
     n_samples: int,
     burn_in_samples: int = 10_000,
     batch_size: int = 10_000,
+    threshold_at: Sequence[float] | None = None,
     seed: int = 0,
     device: str | torch.device = "auto",
 ) -> list[dict[str, float | str]]:
@@ -71,10 +77,15 @@ def quality_diversity_sweep(
     Every set holds exactly ``n_samples`` samples. Rows: ``method`` (:data:`GENERATOR`,
     :data:`DRS`, :data:`THRESHOLD`), ``percentile`` (NaN for the generator), ``acceptance_rate``
     (realised), ``target_acceptance`` (thresholding: DRS's rate it was matched to), and the
-    metrics. Seeds: the generator's draw uses ``seed``; the DRS and thresholding runs at the i-th
-    percentile use ``seed + 1 + 2i`` and ``seed + 2 + 2i``. Arguments are checked before any work.
+    metrics. ``threshold_at``: the percentiles (a subset of ``percentiles``) at which thresholding
+    is matched to DRS; ``None``: all of them. Seeds: the generator's draw uses ``seed``; the DRS and
+    thresholding runs at the i-th percentile use ``seed + 1 + 2i`` and ``seed + 2 + 2i``.
+    Arguments are checked before any work.
     """
     levels = check_percentiles(percentiles)
+    matched = set(levels if threshold_at is None else check_percentiles(threshold_at))
+    if not matched <= set(levels):
+        raise ValueError(f"threshold_at must be a subset of percentiles {levels}; got {list(threshold_at or [])}")
     for name, value in (("n_samples", n_samples), ("burn_in_samples", burn_in_samples), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer; got {value!r}")
@@ -90,9 +101,49 @@ def quality_diversity_sweep(
                              batch_size=batch_size, seed=seed + 1 + 2 * i, device=device)
         rows.append({"method": DRS, "percentile": level, "acceptance_rate": drs_run.acceptance_rate,
                      "target_acceptance": drs_run.acceptance_rate, **evaluate(drs_run.samples)})
+        if level not in matched:
+            continue
         cut = threshold_sample(generate, score, n_samples, acceptance_rate=min(1.0, drs_run.acceptance_rate),
                                burn_in_samples=burn_in_samples, batch_size=batch_size, seed=seed + 2 + 2 * i,
                                device=device)
         rows.append({"method": THRESHOLD, "percentile": level, "acceptance_rate": cut.acceptance_rate,
                      "target_acceptance": drs_run.acceptance_rate, **evaluate(cut.samples)})
     return rows
+
+
+def values(frame: pd.DataFrame, method: str, metric: str, percentile: float | None = None) -> np.ndarray:
+    """Per-seed ``metric`` of ``method`` (at ``percentile`` for DRS and thresholding), ordered by ``seed``."""
+    part = frame[frame["method"] == method]
+    if percentile is not None:
+        part = part[part["percentile"] == float(percentile)]
+    if part.empty:
+        raise ValueError(f"no {method!r} rows" + (f" at the {percentile:g}th percentile" if percentile is not None else ""))
+    if part["seed"].duplicated().any():
+        raise ValueError(f"{method!r} has more than one row per seed; pass the percentile")
+    return part.sort_values("seed")[metric].to_numpy(dtype=float)
+
+
+def verdicts(frame: pd.DataFrame, percentile: float, *, recall_margin: float = 0.05, over: str = "models") -> dict[str, Check]:
+    """The paper's quality and diversity claims, made precise on the sweep's rows at γ ``percentile``.
+
+    * ``"drs-raises-precision"``: DRS's precision is above the generator's (paired t-interval over seeds);
+    * ``"drs-keeps-recall"``: the change in recall with DRS has its interval above ``-recall_margin``
+      (a non-inferiority bound: noise makes it fail, never pass);
+    * ``"threshold-loses-recall"``: thresholding's recall, at DRS's acceptance rate, is below DRS's
+      (paired t-interval).
+
+    ``frame`` needs ``seed``, ``method``, ``percentile``, ``precision`` and ``recall`` columns.
+    """
+    if not (isinstance(recall_margin, (int, float)) and math.isfinite(recall_margin) and recall_margin > 0):
+        raise ValueError(f"recall_margin must be a finite number > 0; got {recall_margin!r}")
+    drs_precision, drs_recall = values(frame, DRS, "precision", percentile), values(frame, DRS, "recall", percentile)
+    base_precision, base_recall = values(frame, GENERATOR, "precision"), values(frame, GENERATOR, "recall")
+    return {
+        "drs-raises-precision": claims.paired(drs_precision, base_precision, a_name="precision with DRS",
+                                              b_name="generator", digits=3, over=over),
+        "drs-keeps-recall": claims.versus(drs_recall - base_recall, -recall_margin, expect="above",
+                                          name="change in recall with DRS", reference_name=f"the margin −{recall_margin:g}",
+                                          digits=3, over=over),
+        "threshold-loses-recall": claims.paired(values(frame, THRESHOLD, "recall", percentile), drs_recall, expect="below",
+                                                a_name="recall, threshold", b_name="DRS", digits=3, over=over),
+    }

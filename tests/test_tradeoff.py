@@ -120,3 +120,44 @@ def test_figure_draws_curves_and_points(sweep):
     assert set(means["method"]) == {GENERATOR, DRS, THRESHOLD}
     with pytest.raises(ValueError, match="lacks the columns"):
         curve_means(frame.drop(columns=["recall"]), ["recall"])
+
+
+def synthetic_frame(drs_recall, threshold_recall, precision_gain=0.2):
+    rows = []
+    for seed, (dr, tr) in enumerate(zip(drs_recall, threshold_recall)):
+        rows += [
+            {"seed": seed, "method": GENERATOR, "percentile": float("nan"), "precision": 0.5 + 0.01 * seed, "recall": 0.8},
+            {"seed": seed, "method": DRS, "percentile": 95.0, "precision": 0.5 + 0.01 * seed + precision_gain, "recall": dr},
+            {"seed": seed, "method": THRESHOLD, "percentile": 95.0, "precision": 0.9, "recall": tr},
+        ]
+    return pd.DataFrame(rows)
+
+
+def test_verdicts_follow_the_numbers():
+    from drs_lib.claims import NOT_REPRODUCED, REPRODUCED
+    from drs_lib.tradeoff import values, verdicts
+
+    clear = verdicts(synthetic_frame([0.80, 0.81, 0.79, 0.80], [0.60, 0.62, 0.58, 0.61]), 95.0)
+    assert {key: check.verdict for key, check in clear.items()} == {
+        "drs-raises-precision": REPRODUCED, "drs-keeps-recall": REPRODUCED, "threshold-loses-recall": REPRODUCED}
+    # Recall lost by 0.1 (beyond the 0.05 margin), and thresholding level with DRS.
+    lost = verdicts(synthetic_frame([0.70, 0.71, 0.69, 0.70], [0.71, 0.70, 0.70, 0.69], precision_gain=0.0), 95.0)
+    assert {key: check.verdict for key, check in lost.items()} == {
+        "drs-raises-precision": NOT_REPRODUCED, "drs-keeps-recall": NOT_REPRODUCED, "threshold-loses-recall": NOT_REPRODUCED}
+    assert list(values(synthetic_frame([0.8, 0.7], [0.6, 0.5]), DRS, "recall", 95.0)) == [0.8, 0.7]
+    with pytest.raises(ValueError, match="more than one row per seed"):
+        values(pd.concat([synthetic_frame([0.8, 0.7], [0.6, 0.5])] * 2), GENERATOR, "recall")
+    with pytest.raises(ValueError, match="no 'DRS' rows at the 90th percentile"):
+        values(synthetic_frame([0.8, 0.7], [0.6, 0.5]), DRS, "recall", 90.0)
+
+
+def test_threshold_at_limits_the_matched_runs():
+    reference = torch.randn(200, 2, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    rows = quality_diversity_sweep(
+        wide_gaussian, exact_logit, lambda x: precision_recall_density_coverage(reference, x, n_points=200).scores(),
+        percentiles=[20.0, 50.0, 90.0], threshold_at=[90.0], n_samples=200, burn_in_samples=1000, batch_size=1000,
+        seed=3, device="cpu")
+    assert [(row["method"], row["percentile"]) for row in rows[1:]] == [(DRS, 20.0), (DRS, 50.0), (DRS, 90.0), (THRESHOLD, 90.0)]
+    with pytest.raises(ValueError, match="subset of percentiles"):
+        quality_diversity_sweep(wide_gaussian, exact_logit, lambda x: {}, percentiles=[50.0], threshold_at=[90.0],
+                                n_samples=10, device="cpu")
