@@ -143,41 +143,57 @@ class Spec:
 
 
 @dataclass(frozen=True)
-class Int(Spec):
-    """:func:`check_int`; ``minimum``/``maximum`` may depend on earlier parameters."""
+class _Bounded(Spec):
+    """A number checked by ``_function(name, value, minimum, maximum)``; bounds may depend on earlier parameters."""
 
     minimum: Bound = None
     maximum: Bound = None
+    _function = staticmethod(check_int)
 
     def check(self, name, value, given):
-        return check_int(name, value, _bound(self.minimum, name, given), _bound(self.maximum, name, given))
+        return self._function(name, value, _bound(self.minimum, name, given), _bound(self.maximum, name, given))
+
+
+class Int(_Bounded):
+    """:func:`check_int`: an integer within the optional bounds."""
+
+
+class Float(_Bounded):
+    """:func:`check_float`: a finite number within the optional bounds; the value becomes a float."""
+
+    _function = staticmethod(check_float)
 
 
 @dataclass(frozen=True)
-class Float(Spec):
-    """:func:`check_float`; ``minimum``/``maximum`` may depend on earlier parameters."""
+class _Plain(Spec):
+    """A value checked by ``_function(name, value)``."""
 
-    minimum: Bound = None
-    maximum: Bound = None
-
-    def check(self, name, value, given):
-        return check_float(name, value, _bound(self.minimum, name, given), _bound(self.maximum, name, given))
-
-
-@dataclass(frozen=True)
-class Percentile(Spec):
-    """:func:`check_percentile` (0..100)."""
+    _function = staticmethod(check_bool)
 
     def check(self, name, value, given):
-        return check_percentile(name, value)
+        return self._function(name, value)
 
 
-@dataclass(frozen=True)
-class Bool(Spec):
-    """:func:`check_bool`."""
+class Bool(_Plain):
+    """:func:`check_bool`: True or False."""
 
-    def check(self, name, value, given):
-        return check_bool(name, value)
+
+class Percentile(_Plain):
+    """:func:`check_percentile` (0..100); the value becomes a float."""
+
+    _function = staticmethod(check_percentile)
+
+
+class Device(_Plain):
+    """:func:`check_device`; the value becomes a ``torch.device``."""
+
+    _function = staticmethod(check_device)
+
+
+class Directory(_Plain):
+    """:func:`check_directory`; the value becomes a ``Path`` (not created here)."""
+
+    _function = staticmethod(check_directory)
 
 
 @dataclass(frozen=True)
@@ -188,22 +204,6 @@ class Choice(Spec):
 
     def check(self, name, value, given):
         return check_choice(name, value, self.options)
-
-
-@dataclass(frozen=True)
-class Device(Spec):
-    """:func:`check_device`; the value becomes a ``torch.device``."""
-
-    def check(self, name, value, given):
-        return check_device(name, value)
-
-
-@dataclass(frozen=True)
-class Directory(Spec):
-    """:func:`check_directory`; the value becomes a ``Path`` (not created here)."""
-
-    def check(self, name, value, given):
-        return check_directory(name, value)
 
 
 @dataclass(frozen=True)
