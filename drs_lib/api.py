@@ -46,7 +46,7 @@ from drs_lib import drs
 from drs_lib.device import resolve_device
 from drs_lib.heads import BCEHead, ConditionalBCEHead, feature_extractor, fit_bce_head
 from drs_lib.io import atomic_write_bytes
-from drs_lib.train import KEEP_TRAINING_DEFAULTS, fit_discriminator
+from drs_lib.keep_training import KEEP_TRAINING_DEFAULTS, fit_discriminator
 
 __all__ = ["DRS", "Batch", "Calibration", "DRSSamples", "DRSStream", "FineTuneReport", "ModelMismatchError", "SAVE_FORMAT"]
 
@@ -354,7 +354,7 @@ class DRSStream(Iterator[Batch]):
 
 class _PackedConditional(nn.Module):
     """``D(x, y)`` as a one-argument module on rows ``[x flattened, y]``, so that the function
-    ``drs_lib.train.fit_discriminator`` (which draws single tensors) can KeepTrain it."""
+    ``drs_lib.keep_training.fit_discriminator`` (which draws single tensors) can KeepTrain it."""
 
     def __init__(self, discriminator: nn.Module, x_shape: tuple[int, ...]) -> None:
         super().__init__()
@@ -641,7 +641,7 @@ class DRS:
         ``method="keep_training"`` (Figure 1, right): a copy of D is trained further with
         binary cross-entropy against G's samples, G fixed, with early stopping on a held-out
         part of ``real`` (``validation_fraction``) and as many fresh samples of G
-        (:func:`drs_lib.train.fit_discriminator`). Options: :data:`KEEP_TRAINING_OPTIONS`.
+        (:func:`drs_lib.keep_training.fit_discriminator`). Options: :data:`KEEP_TRAINING_OPTIONS`.
         For discriminators trained with BCE, as in the paper's toy experiments.
 
         ``method="bce_head"`` (Section 4.2): a linear layer on D's frozen features, trained

@@ -18,17 +18,15 @@ by the data, every setting, the seed and the device type) and returns it in eval
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-import torch.nn.functional as nnf
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from drs_lib.digits import ImageDataset
-from drs_lib.train_images import data_config, load_split
+from drs_lib.train_images import data_config, load_split, train_hinge_gan
 
 __all__ = ["ConditionalGenerator", "ProjectionDiscriminator", "ConditionalGAN", "DEFAULT_CONDITIONAL_GAN",
            "train_conditional_gan", "get_conditional_gan"]
@@ -112,45 +110,14 @@ class ProjectionDiscriminator(nn.Module):
 
 
 def train_conditional_gan(train: ImageDataset, config: dict[str, Any], device: torch.device) -> dict:
-    """Hinge loss, one D step per G step, Adam with two learning rates; fake labels are those of the real batch."""
+    """Hinge loss, one D step per G step, Adam with two learning rates; fake labels are those of the real batch
+    (:func:`drs_lib.train_images.train_hinge_gan`, ``conditional=True``)."""
     generator_rng = torch.Generator().manual_seed(config["seed"])
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config["seed"])
         G = ConditionalGenerator(train.n_classes, train.image_shape, config["z_dim"], config["width"], config["embed_dim"]).to(device)
         D = ProjectionDiscriminator(train.n_classes, train.image_shape, config["width"]).to(device)
-    betas = tuple(config["betas"])
-    opt_g = torch.optim.Adam(G.parameters(), lr=config["lr_g"], betas=betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=config["lr_d"], betas=betas)
-    images, labels = train.images.to(device), train.labels.to(device)
-    batch_size = config["batch_size"]
-    history: dict[str, list[float]] = {"step": [], "loss_d": [], "loss_g": []}
-    log_every = max(config["steps"] // 50, 1)
-    start = time.perf_counter()
-    G.train()
-    D.train()
-    for step in range(config["steps"]):
-        index = torch.randint(0, len(train), (batch_size,), generator=generator_rng).to(device)
-        real, y = images[index], labels[index]
-        z = torch.randn(batch_size, config["z_dim"], 1, 1, generator=generator_rng).to(device)
-        fake = G(z, y)
-        loss_d = nnf.relu(1.0 - D(real, y)).mean() + nnf.relu(1.0 + D(fake.detach(), y)).mean()
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
-        loss_g = -D(fake, y).mean()
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-        if step % log_every == 0 or step == config["steps"] - 1:
-            history["step"].append(step)
-            history["loss_d"].append(float(loss_d.detach()))
-            history["loss_g"].append(float(loss_g.detach()))
-    return {
-        "generator": {k: v.detach().cpu() for k, v in G.state_dict().items()},
-        "discriminator": {k: v.detach().cpu() for k, v in D.state_dict().items()},
-        "history": history,
-        "train_seconds": time.perf_counter() - start,
-    }
+    return train_hinge_gan(G, D, train, config, device, generator_rng, conditional=True)
 
 
 @dataclass

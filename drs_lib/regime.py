@@ -6,7 +6,7 @@ of steps. Those change the baseline a lot: long or fast training gives sharp gen
 modes, short or slow training gives generators that keep every mode but put many samples between
 them. The paper's unfiltered generator keeps 24.8 ± 0.4 of 25 modes at 70 ± 9 % high quality.
 
-This module trains candidate settings (each one a :func:`drs_lib.train.gan_config` option set,
+This module trains candidate settings (each one a :func:`drs_lib.cached_training.gan_config` option set,
 five seeds stacked), measures the unfiltered generator along training (:func:`trajectory_rows`)
 and applies a selection rule fixed before DRS is looked at (:func:`choose_regime`):
 
@@ -32,8 +32,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from drs_lib.cached_training import gan_config, keep_training_config
 from drs_lib.metrics import mixture_metrics
-from drs_lib.train import GANTraining, gan_config, keep_training_config, sample_generators
+from drs_lib.train import GANTraining, sample_generators
 
 #: The rule's thresholds (the issue's and the paper's numbers: 24.8 modes, 70 ± 9 % HQ).
 MIN_MODES = 24.0
@@ -152,7 +153,7 @@ def sweep_steps(setting: Mapping[str, Any]) -> list[int]:
 
 
 def sweep_options(setting: Mapping[str, Any]) -> dict[str, Any]:
-    """:func:`drs_lib.train.gan_config` options of a sweep setting (its snapshots as checkpoints)."""
+    """:func:`drs_lib.cached_training.gan_config` options of a sweep setting (its snapshots as checkpoints)."""
     options = {k: v for k, v in setting.items() if k != "eval_every"}
     options["checkpoints"] = sweep_steps(setting)[:-1]
     return options
@@ -236,12 +237,12 @@ def describe_gan(options: Mapping[str, Any]) -> str:
 
 def preset_gan_config(name: str, data: Mapping[str, Any], seeds: Sequence[int], *,
                       device: str | torch.device = "cpu") -> dict[str, Any]:
-    """:func:`drs_lib.train.gan_config` of preset ``name`` (every chapter using it shares one cache entry)."""
+    """:func:`drs_lib.cached_training.gan_config` of preset ``name`` (every chapter using it shares one cache entry)."""
     return gan_config(data, seeds, device=device, **gan_preset(name)["gan"])
 
 
 def preset_keep_training_config(name: str, gan: Mapping[str, Any], step: int) -> dict[str, Any]:
-    """:func:`drs_lib.train.keep_training_config` of preset ``name`` for the GANs ``gan`` at ``step``."""
+    """:func:`drs_lib.cached_training.keep_training_config` of preset ``name`` for the GANs ``gan`` at ``step``."""
     return keep_training_config(gan, step, **gan_preset(name)["keep_training"])
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as nnf
+from torch import nn
 
 from drs_lib.convnets import BCEHead, Classifier, Discriminator, DRSCritic, Generator
 from drs_lib.digits import ImageDataset, load_dataset, split_dataset
@@ -31,6 +32,7 @@ __all__ = [
     "load_split",
     "train_classifier",
     "train_gan",
+    "train_hinge_gan",
     "train_bce_head",
     "get_classifier",
     "get_image_gan",
@@ -171,30 +173,41 @@ def get_classifier(cache, data: dict[str, Any] | None = None, settings: dict[str
 # Hinge GAN and the BCE head
 
 
-def train_gan(train: ImageDataset, config: dict[str, Any], device: torch.device) -> dict:
-    """Hinge-loss GAN with spectral normalization (one D step per G step, Adam)."""
-    torch.manual_seed(config["seed"])
-    generator_rng = torch.Generator().manual_seed(config["seed"])
-    G = Generator(train.image_shape, config["z_dim"], config["width"], config["attention"]).to(device)
-    D = Discriminator(train.image_shape, config["width"], config["attention"]).to(device)
+def train_hinge_gan(G: nn.Module, D: nn.Module, train: ImageDataset, config: dict[str, Any], device: torch.device,
+                    generator_rng: torch.Generator, *, conditional: bool = False) -> dict:
+    """The hinge-loss training loop of the image GANs (this module's and :mod:`drs_lib.conditional_gan`'s).
+
+    ``config["steps"]`` iterations, each: a batch of real images drawn with replacement and a
+    latent z (both from ``generator_rng``); one Adam step on D with the hinge loss
+    mean relu(1 − D(real)) + mean relu(1 + D(G(z))), then one on G with −mean D(G(z)), the same
+    fakes. Adam for both with ``config``'s ``lr_g``, ``lr_d`` and ``betas``. ``conditional``:
+    the models are called as ``G(z, y)`` and ``D(x, y)`` with the real batch's labels y, and z
+    has shape (n, z_dim, 1, 1) instead of (n, z_dim). The models, already built (and seeded) by
+    the caller, are trained in place; returns their state dicts (CPU), the loss history and the
+    seconds taken, the payload the model cache stores.
+    """
     betas = tuple(config["betas"])
     opt_g = torch.optim.Adam(G.parameters(), lr=config["lr_g"], betas=betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=config["lr_d"], betas=betas)
-    images = train.images.to(device)
+    images, labels = train.images.to(device), train.labels.to(device)
     batch_size = config["batch_size"]
+    z_shape = (batch_size, config["z_dim"], 1, 1) if conditional else (batch_size, config["z_dim"])
     history: dict[str, list[float]] = {"step": [], "loss_d": [], "loss_g": []}
     log_every = max(config["steps"] // 50, 1)
     start = time.perf_counter()
+    G.train()
+    D.train()
     for step in range(config["steps"]):
         index = torch.randint(0, len(train), (batch_size,), generator=generator_rng).to(device)
         real = images[index]
-        z = torch.randn(batch_size, config["z_dim"], generator=generator_rng).to(device)
-        fake = G(z)
-        loss_d = nnf.relu(1.0 - D(real)).mean() + nnf.relu(1.0 + D(fake.detach())).mean()
+        y = (labels[index],) if conditional else ()
+        z = torch.randn(*z_shape, generator=generator_rng).to(device)
+        fake = G(z, *y)
+        loss_d = nnf.relu(1.0 - D(real, *y)).mean() + nnf.relu(1.0 + D(fake.detach(), *y)).mean()
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
-        loss_g = -D(fake).mean()
+        loss_g = -D(fake, *y).mean()
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
@@ -202,13 +215,21 @@ def train_gan(train: ImageDataset, config: dict[str, Any], device: torch.device)
             history["step"].append(step)
             history["loss_d"].append(float(loss_d.detach()))
             history["loss_g"].append(float(loss_g.detach()))
-    seconds = time.perf_counter() - start
     return {
         "generator": {k: v.detach().cpu() for k, v in G.state_dict().items()},
         "discriminator": {k: v.detach().cpu() for k, v in D.state_dict().items()},
         "history": history,
-        "train_seconds": seconds,
+        "train_seconds": time.perf_counter() - start,
     }
+
+
+def train_gan(train: ImageDataset, config: dict[str, Any], device: torch.device) -> dict:
+    """Hinge-loss GAN with spectral normalization (one D step per G step, Adam; :func:`train_hinge_gan`)."""
+    torch.manual_seed(config["seed"])
+    generator_rng = torch.Generator().manual_seed(config["seed"])
+    G = Generator(train.image_shape, config["z_dim"], config["width"], config["attention"]).to(device)
+    D = Discriminator(train.image_shape, config["width"], config["attention"]).to(device)
+    return train_hinge_gan(G, D, train, config, device, generator_rng)
 
 
 def train_bce_head(G: Generator, D: Discriminator, train: ImageDataset, config: dict[str, Any], device: torch.device) -> dict:

@@ -1,4 +1,5 @@
-"""drs_lib has no import circle, and no sampler module imports another sampler (or the harness).
+"""drs_lib has no import circle, no sampler module imports another sampler (or the harness), and
+every module is listed in the package docstring after the modules it imports.
 
 Imports are read from the source with ``ast`` (function-level imports included: a circle
 hidden inside a function is still a circle), then every module is imported for real.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,8 @@ import drs_lib
 PACKAGE = Path(drs_lib.__file__).resolve().parent
 MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
 SAMPLERS = {"drs", "ddls", "mhgan", "dot"}
+METRICS = {"metrics", "distances", "prdc_metrics", "scores"}
+TRAINING = {"train", "keep_training", "cached_training", "train_images", "conditional_gan", "regime"}
 
 
 def drs_lib_imports(module: str) -> set[str]:
@@ -76,3 +80,22 @@ def test_no_import_circle():
 @pytest.mark.parametrize("module", MODULES)
 def test_every_module_imports(module):
     importlib.import_module(f"drs_lib.{module}")
+
+
+def test_package_docstring_lists_every_module_after_what_it_imports():
+    listed = re.findall(r":mod:`drs_lib\.(\w+)`", drs_lib.__doc__)
+    assert sorted(listed) == MODULES, "drs_lib/__init__.py's docstring must name every module once"
+    for position, module in enumerate(listed):
+        later = GRAPH[module] - set(listed[:position])
+        assert not later, f"{module} imports {sorted(later)}, listed after it in drs_lib/__init__.py"
+
+
+@pytest.mark.parametrize("module", sorted(METRICS))
+def test_metric_modules_import_no_sampler_and_no_training_code(module):
+    assert GRAPH[module] & (SAMPLERS | TRAINING | {"harness"}) == set(), f"{module} imports {sorted(GRAPH[module])}"
+
+
+def test_training_is_layered_gan_training_then_keep_training_then_the_cached_entry_points():
+    assert GRAPH["train"] & {"keep_training", "cached_training", "regime"} == set()
+    assert GRAPH["keep_training"] & {"cached_training", "regime"} == set()
+    assert "cached_training" not in GRAPH["train_images"] | GRAPH["conditional_gan"]

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from drs_lib import regime
+from drs_lib.cached_training import gan_config
 from drs_lib.data import data_spec, grid_means, make_sampler
-from drs_lib.train import gan_config, train_gan
+from drs_lib.train import train_gan
 
 SETTINGS = {"a": {"hidden": 8, "steps": 4, "eval_every": 2}, "b": {"hidden": 16, "steps": 4, "eval_every": 2}}
 

@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from drs_lib import regime  # noqa: E402
 from drs_lib.cache import ModelCache  # noqa: E402
+from drs_lib.cached_training import gan_config, load_or_train_gan  # noqa: E402
 from drs_lib.data import data_spec, grid_means  # noqa: E402
 from drs_lib.io import write_csv_atomic  # noqa: E402
-from drs_lib.train import gan_config, load_or_train_gan  # noqa: E402
 
 
 def main() -> None:
