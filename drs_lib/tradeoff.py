@@ -132,18 +132,24 @@ def verdicts(frame: pd.DataFrame, percentile: float, *, recall_margin: float = 0
     * ``"threshold-loses-recall"``: thresholding's recall, at DRS's acceptance rate, is below DRS's
       (paired t-interval).
 
-    ``frame`` needs ``seed``, ``method``, ``percentile``, ``precision`` and ``recall`` columns.
+    ``frame`` needs ``seed``, ``method``, ``percentile``, ``precision`` and ``recall`` columns. The
+    thresholding check is left out when ``frame`` has no thresholding rows at ``percentile`` (e.g.
+    rows from a table of generator and DRS runs alone).
     """
     if not (isinstance(recall_margin, (int, float)) and math.isfinite(recall_margin) and recall_margin > 0):
         raise ValueError(f"recall_margin must be a finite number > 0; got {recall_margin!r}")
     drs_precision, drs_recall = values(frame, DRS, "precision", percentile), values(frame, DRS, "recall", percentile)
     base_precision, base_recall = values(frame, GENERATOR, "precision"), values(frame, GENERATOR, "recall")
-    return {
+    checks = {
         "drs-raises-precision": claims.paired(drs_precision, base_precision, a_name="precision with DRS",
                                               b_name="generator", digits=3, over=over),
         "drs-keeps-recall": claims.versus(drs_recall - base_recall, -recall_margin, expect="above",
                                           name="change in recall with DRS", reference_name=f"the margin −{recall_margin:g}",
                                           digits=3, over=over),
-        "threshold-loses-recall": claims.paired(values(frame, THRESHOLD, "recall", percentile), drs_recall, expect="below",
-                                                a_name="recall, threshold", b_name="DRS", digits=3, over=over),
     }
+    matched = frame[(frame["method"] == THRESHOLD) & (frame["percentile"] == float(percentile))]
+    if not matched.empty:
+        checks["threshold-loses-recall"] = claims.paired(values(frame, THRESHOLD, "recall", percentile), drs_recall,
+                                                         expect="below", a_name="recall, threshold", b_name="DRS",
+                                                         digits=3, over=over)
+    return checks

@@ -14,7 +14,7 @@ def clean_facts(**changes) -> dict:
     facts = {
         "mathjax": "ok", "mathCount": 2, "typeset": 2, "mathErrors": 0,
         "proseText": "A formula, typeset.", "fullText": "A formula, typeset.",
-        "overflowing": [], "cells": ["DRS", "0.91 ± 0.01"], "errors": [],
+        "overflowing": [], "cells": ["DRS", "0.91 ± 0.01"], "errors": [], "strays": [],
         "tables": [{"name": "table", "headRows": [["method", "modes"]], "rowHeaders": [None]}],
         "images": [{"src": "ab12.png", "loaded": True, "natural": 1536, "shown": 768, "alt": "A scatter plot of samples",
                     "raster": True, "inArticle": True}],
@@ -38,6 +38,7 @@ def test_each_defect_is_named():
     assert checks(clean_facts(mathjax="absent", typeset=0)) == ["math"]
     assert checks(clean_facts(proseText=r"raw \(\tilde D\) here")) == ["math"]
     assert checks(clean_facts(errors=["Traceback ..."])) == ["errors"]
+    assert checks(clean_facts(strays=["4.33201507800004"])) == ["stray-output"]
     assert checks(clean_facts(fullText="# NBVAL_CHECK_OUTPUT")) == ["nbval"]
     assert checks(clean_facts(cells=["DDLS", "-1"])) == ["placeholder"]
     assert checks(clean_facts(cells=["0.913 ± ..."])) == ["truncated"]

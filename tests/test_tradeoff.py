@@ -145,6 +145,8 @@ def test_verdicts_follow_the_numbers():
     assert {key: check.verdict for key, check in lost.items()} == {
         "drs-raises-precision": NOT_REPRODUCED, "drs-keeps-recall": NOT_REPRODUCED, "threshold-loses-recall": NOT_REPRODUCED}
     assert list(values(synthetic_frame([0.8, 0.7], [0.6, 0.5]), DRS, "recall", 95.0)) == [0.8, 0.7]
+    without_threshold = synthetic_frame([0.80, 0.81, 0.79], [0.6, 0.6, 0.6]).query("method != @THRESHOLD")
+    assert set(verdicts(without_threshold, 95.0)) == {"drs-raises-precision", "drs-keeps-recall"}
     with pytest.raises(ValueError, match="more than one row per seed"):
         values(pd.concat([synthetic_frame([0.8, 0.7], [0.6, 0.5])] * 2), GENERATOR, "recall")
     with pytest.raises(ValueError, match="no 'DRS' rows at the 90th percentile"):

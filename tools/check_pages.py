@@ -107,6 +107,10 @@ async () => {
     headRows: Array.from(t.querySelectorAll('thead tr')).map(r => Array.from(r.children).map(c => c.innerText.trim())),
     rowHeaders: Array.from(t.querySelectorAll('tbody tr')).map(r => r.children[0] && r.children[0].tagName === 'TH' ? r.children[0].innerText.trim() : null),
   }));
+  // A bare value a cell returned (its last line), shown as plain text: this book places numbers
+  // with glue and tables as HTML, so such an output is always a stray.
+  const strays = Array.from(article.querySelectorAll('.cell_output .output.text_plain'))
+    .map(e => e.innerText.trim().replace(/\s+/g, ' ').slice(0, 60));
   const errors = Array.from(article.querySelectorAll(
       '.output.stderr, .output.error, .output.traceback, .stderr, .traceback, .nb-error'))
     .map(e => e.innerText.trim().replace(/\s+/g, ' ').slice(0, 80));
@@ -114,7 +118,7 @@ async () => {
     mathjax, mathCount: mathNodes.length,
     typeset: document.querySelectorAll('mjx-container').length,
     mathErrors: document.querySelectorAll('mjx-merror').length,
-    proseText, fullText: article.innerText, overflowing, images, cells, tables, errors,
+    proseText, fullText: article.innerText, overflowing, images, cells, tables, errors, strays,
     pageWidth: document.documentElement.scrollWidth, windowWidth: window.innerWidth,
     columnWidth: column.width,
   };
@@ -171,6 +175,8 @@ def evaluate(page: str, width: int, facts: dict, requests: list[str]) -> list[Fa
     if width == WIDTHS[0]:  # content checks: once per page
         for error in facts["errors"]:
             fail("errors", f"error/stderr output shown: {error!r}")
+        for stray in facts["strays"]:
+            fail("stray-output", f"a cell's bare return value is shown as text: {stray!r} (end the line with ';')")
         if "NBVAL_CHECK_OUTPUT" in facts["fullText"]:
             fail("nbval", "NBVAL_CHECK_OUTPUT cell shown")
         placeholders = [c for c in facts["cells"] if c in ("-1", "−1", "-1.0", "-1.00")]
