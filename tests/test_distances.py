@@ -143,6 +143,21 @@ def test_exact_wasserstein_matches_scipy_in_1d_with_unequal_sizes():
     assert w2**2 == pytest.approx(float(wasserstein_1d(torch.tensor(u)[None], torch.tensor(v)[None], p=2)[0]), rel=1e-9)
 
 
+def test_exact_wasserstein_equals_the_optimal_assignment_for_equal_sizes():
+    """With n = m and uniform weights an optimal plan is a permutation (Birkhoff), so the EMD is the
+    min-cost assignment / n: an independent exact solver (scipy's Jonker-Volgenant) must agree."""
+    from scipy.optimize import linear_sum_assignment
+
+    g = torch.Generator().manual_seed(11)
+    x = torch.randn(300, 2, generator=g, dtype=torch.float64)
+    y = 0.5 * torch.randn(300, 2, generator=g, dtype=torch.float64) + torch.tensor([1.0, -0.5], dtype=torch.float64)
+    cost = torch.cdist(x, y, compute_mode="donot_use_mm_for_euclid_dist").numpy()
+    rows, cols = linear_sum_assignment(cost)
+    assert exact_wasserstein(x, y, p=1) == pytest.approx(cost[rows, cols].mean(), rel=1e-12)
+    rows, cols = linear_sum_assignment(cost ** 2)
+    assert exact_wasserstein(x, y, p=2) == pytest.approx(float(np.sqrt((cost[rows, cols] ** 2).mean())), rel=1e-12)
+
+
 def test_exact_wasserstein_refuses_bad_input_before_work():
     with pytest.raises(ValueError, match="same dim"):
         exact_wasserstein(_x(10, 2), _x(10, 3))
