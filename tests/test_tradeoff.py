@@ -145,6 +145,13 @@ def test_verdicts_follow_the_numbers():
     assert {key: check.verdict for key, check in lost.items()} == {
         "drs-raises-precision": NOT_REPRODUCED, "drs-keeps-recall": NOT_REPRODUCED, "threshold-loses-recall": NOT_REPRODUCED}
     assert list(values(synthetic_frame([0.8, 0.7], [0.6, 0.5]), DRS, "recall", 95.0)) == [0.8, 0.7]
+    coverage = verdicts(synthetic_frame([0.80, 0.81, 0.79, 0.80], [0.60, 0.62, 0.58, 0.61]).assign(
+        coverage=lambda f: f["recall"]), 95.0, diversity="coverage")
+    assert {key: check.verdict for key, check in coverage.items()} == {
+        "drs-raises-precision": REPRODUCED, "drs-keeps-coverage": REPRODUCED, "threshold-loses-coverage": REPRODUCED}
+    assert "change in coverage with DRS" in coverage["drs-keeps-coverage"].finding
+    with pytest.raises(ValueError, match="diversity must be one of"):
+        verdicts(synthetic_frame([0.8, 0.7], [0.6, 0.5]), 95.0, diversity="density")
     without_threshold = synthetic_frame([0.80, 0.81, 0.79], [0.6, 0.6, 0.6]).query("method != @THRESHOLD")
     assert set(verdicts(without_threshold, 95.0)) == {"drs-raises-precision", "drs-keeps-recall"}
     with pytest.raises(ValueError, match="more than one row per seed"):
