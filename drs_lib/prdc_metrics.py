@@ -47,6 +47,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -128,7 +129,11 @@ def precision_recall_density_coverage(
         )
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= min(n_real, n_fake) - 1:
         raise ValueError(f"k must be an integer in [1, min(N, M) - 1] = [1, {min(n_real, n_fake) - 1}]; got {k!r}")
-    with contextlib.redirect_stdout(io.StringIO()):  # prdc prints the set sizes on every call
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():  # prdc prints the set sizes on every call
+        # prdc calls sklearn's pairwise_distances(n_jobs=8); when the caller's warning filters are
+        # empty, sklearn's thread workers warn that its config cannot be propagated (harmless here:
+        # no sklearn config is set). A filter both silences that and makes the list non-empty.
+        warnings.filterwarnings("ignore", message=r".*sklearn\.utils\.parallel\.delayed.*", category=UserWarning)
         values = compute_prdc(real_features=real_array, fake_features=fake_array, nearest_k=k)
     return PRDC(
         precision=float(values["precision"]),

@@ -92,3 +92,16 @@ def test_bad_input_is_refused_before_work():
         precision_recall_density_coverage(x, x, max_points=40)
     with pytest.raises(ValueError, match="shape"):
         precision_recall_density_coverage(x[:, 0], x)
+
+
+def test_no_sklearn_thread_warning_even_with_empty_warning_filters():
+    """prdc's pairwise_distances(n_jobs=8) made sklearn's workers warn whenever the caller's warning
+    filters were empty (as in one notebook's kernel); that warning then showed on the book's page."""
+    import warnings
+
+    x = np.random.default_rng(0).normal(size=(300, 64))
+    y = np.random.default_rng(1).normal(size=(300, 64))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()
+        precision_recall_density_coverage(x, y)
+    assert [str(w.message) for w in caught] == []
