@@ -95,8 +95,9 @@ def test_bad_input_is_refused_before_work():
 
 
 def test_no_sklearn_thread_warning_even_with_empty_warning_filters():
-    """prdc's pairwise_distances(n_jobs=8) made sklearn's workers warn whenever the caller's warning
-    filters were empty (as in one notebook's kernel); that warning then showed on the book's page."""
+    """prdc's pairwise_distances(n_jobs=8) ran in sklearn's worker threads, which warn when the warning
+    filters they are handed are empty (their swaps of the global filters race); the warning then
+    showed on a book page. The distances now run in the calling thread."""
     import warnings
 
     x = np.random.default_rng(0).normal(size=(300, 64))
