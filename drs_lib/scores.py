@@ -263,17 +263,18 @@ class ClassifierScores:
         """``{"inception_score": ..., "fid": ...}`` for a batch of images (any size >= 2)."""
         return {"inception_score": inception_score(self.classifier.probabilities(images)), "fid": self.fid(images)}
 
-    def all_scores(self, images: torch.Tensor, seed: int = 0) -> dict[str, float]:
+    def all_scores(self, images: torch.Tensor, seed: int = 0, *, with_kid: bool = True) -> dict[str, float]:
         """IS, FID, KID (``kid`` and ``kid_std``) and ``precision``, ``recall``, ``density``, ``coverage``: one table row.
 
-        Needs at least ``kid_subset_size`` images; features are computed once.
+        Needs at least ``kid_subset_size`` images (unless ``with_kid=False``, which leaves KID, the
+        slowest of them, out); features are computed once.
         """
         features = self.classifier.features(images)
-        kid = self._kid_from_features(features, seed)
-        return {
+        row = {
             "inception_score": inception_score(self.classifier.probabilities(images)),
             "fid": frechet_distance(*feature_statistics(features), self.reference_mu, self.reference_sigma),
-            "kid": kid.mean,
-            "kid_std": kid.std,
-            **self._prdc_from_features(features, seed).scores(),
         }
+        if with_kid:
+            kid = self._kid_from_features(features, seed)
+            row.update(kid=kid.mean, kid_std=kid.std)
+        return {**row, **self._prdc_from_features(features, seed).scores()}

@@ -229,5 +229,9 @@ def test_classifier_scores_see_a_shift_and_check_sizes():
     assert scores.prdc(_images(1000, seed=8), seed=1).scores() == {k: near[k] for k in ("precision", "recall", "density", "coverage")}
     with pytest.raises(ValueError, match="at least kid_subset_size"):
         scores.all_scores(_images(100, seed=10))
+    without_kid = scores.all_scores(_images(1000, seed=8), seed=1, with_kid=False)
+    assert without_kid == {k: v for k, v in near.items() if k not in ("kid", "kid_std")}
+    assert set(scores.all_scores(_images(100, seed=10), with_kid=False)) == {
+        "inception_score", "fid", "precision", "recall", "density", "coverage"}
     with pytest.raises(ValueError, match="kid_subset_size"):
         ClassifierScores(_LinearClassifier(), reference, kid_subset_size=301)
