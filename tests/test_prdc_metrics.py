@@ -25,7 +25,11 @@ def test_identical_sets_give_exactly_one_for_all_four():
     x = _mixture(1000, seed=0)
     for fake in (x, x.copy(), torch.tensor(x)):
         result = precision_recall_density_coverage(x, fake)
-        assert (result.precision, result.recall, result.density, result.coverage) == (1.0, 1.0, 1.0, 1.0)
+        assert (result.precision, result.recall, result.coverage) == (1.0, 1.0, 1.0)  # no tie near: exact
+        # Density counts d(y_j, x_i) <= r_i, and against itself each radius r_i is also a cross
+        # distance: a tie that the last bit of a BLAS dot product decides, which differs between
+        # OpenBLAS kernels. Each tie is 1 / (k n) = 1/5000; allow 10.
+        assert result.density == pytest.approx(1.0, abs=10 / (DEFAULT_K * 1000))
         assert (result.k, result.n_real, result.n_fake) == (DEFAULT_K, 1000, 1000)
 
 
