@@ -4,11 +4,21 @@ A *claim* is one statement of a paper that a chapter checks (for instance "DRS r
 of high-quality samples from 70 % to 90 %", Table 1 of Azadi et al. 2019). Its *verdict* is never
 typed: a small pure rule below turns our per-seed numbers into one of
 
-* ``reproduced``      the rule holds;
-* ``partly``          the claim holds in direction but not in size (:func:`direction_and_size`);
-* ``not reproduced``  the rule fails, including when a difference cannot be told from the noise;
-* ``not comparable``  nothing we measure is the paper's quantity (:func:`not_comparable`, with the
-  reason in words).
+* ``reproduced``      the rule holds: the interval lies on the paper's side (or, for a level,
+  contains the paper's value and is narrow enough to call a match);
+* ``contradicted``    the data say the paper is wrong here: the interval excludes the paper's
+  value, or the effect goes the other way (its interval lies on the other side);
+* ``inconclusive``    the interval contains both the paper's value (or direction) and a
+  meaningful miss; the finding says, from the observed mean and spread, about how many models
+  would decide;
+* ``partly``          only for a claim with a direction and a size (:func:`direction_and_size`):
+  the direction is reproduced and the size is not;
+* ``not comparable``  nothing we measure is the paper's quantity, or too few models have a value
+  (:func:`not_comparable`, with the reason in words).
+
+Seeds with a missing (non-finite) value, e.g. a sampler with no high-quality sample on one model
+so that the std of its HQ samples does not exist, are left out and the finding says how many
+models the verdict rests on; with fewer than two left the claim is not comparable.
 
 Every rule returns a :class:`Check`: the verdict, the rule in words with its numbers filled in,
 our numbers (mean ± std over seeds) and a generated sentence saying what the numbers show. The
@@ -42,9 +52,10 @@ from drs_lib.io import write_csv_atomic
 
 REPRODUCED = "reproduced"
 PARTLY = "partly"
-NOT_REPRODUCED = "not reproduced"
+INCONCLUSIVE = "inconclusive"
+CONTRADICTED = "contradicted"
 NOT_COMPARABLE = "not comparable"
-VERDICTS = (REPRODUCED, PARTLY, NOT_REPRODUCED, NOT_COMPARABLE)
+VERDICTS = (REPRODUCED, PARTLY, INCONCLUSIVE, CONTRADICTED, NOT_COMPARABLE)
 NOT_YET_CHECKED = "not yet checked"
 """Status of a chapter that has not written its claims file (yet)."""
 
@@ -68,12 +79,7 @@ class ClaimError(ValueError):
 
 def seed_values(values: Iterable[float], name: str = "values") -> np.ndarray:
     """``values`` as a 1-D float array of at least two finite per-seed numbers, or ClaimError."""
-    try:
-        array = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise ClaimError(f"{name}: expected per-seed numbers; got {values!r} ({error})") from None
-    if array.ndim != 1:
-        raise ClaimError(f"{name}: expected one number per seed (1-D); got shape {array.shape}")
+    array = _as_float_array(values, name)
     if array.size == 0:
         raise ClaimError(f"{name}: no values; a claim needs per-seed numbers from at least 2 seeds")
     if array.size < 2:
@@ -86,6 +92,79 @@ def seed_values(values: Iterable[float], name: str = "values") -> np.ndarray:
         raise ClaimError(f"{name}: non-finite value(s) {array[bad].tolist()} at position(s) {bad.tolist()}; "
                          "every seed must give a finite number")
     return array
+
+
+def _as_float_array(values: Iterable[float], name: str) -> np.ndarray:
+    try:
+        array = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ClaimError(f"{name}: expected per-seed numbers; got {values!r} ({error})") from None
+    if array.ndim != 1:
+        raise ClaimError(f"{name}: expected one number per seed (1-D); got shape {array.shape}")
+    return array
+
+
+@dataclass(frozen=True)
+class Present:
+    """Per-seed arrays with the seeds that lack a value in any of them left out."""
+
+    arrays: tuple[np.ndarray, ...]
+    n_total: int
+    missing: tuple[int, ...]
+
+    def note(self, over: str) -> str:
+        """'' when nothing is missing, else a sentence saying what the verdict rests on."""
+        if not self.missing:
+            return ""
+        where = ", ".join(str(i) for i in self.missing)
+        return (f" Computed over the {self.n_total - len(self.missing)} of {self.n_total} {over} that have a value "
+                f"(no value at position(s) {where}).")
+
+
+def present(*named: tuple[Iterable[float], str]) -> Present:
+    """Drop the seeds whose value is missing (NaN or infinite) in any of the ``(values, name)`` given.
+
+    All arrays must have one value per seed (the same length).
+    """
+    arrays = [_as_float_array(values, name) for values, name in named]
+    sizes = {a.size for a in arrays}
+    if len(sizes) > 1:
+        names = " and ".join(name for _, name in named)
+        raise ClaimError(f"{names}: a paired comparison needs one value of each per seed; got "
+                         + " and ".join(str(a.size) for a in arrays))
+    keep = np.logical_and.reduce([np.isfinite(a) for a in arrays]) if arrays else np.array([], bool)
+    return Present(tuple(a[keep] for a in arrays), int(arrays[0].size) if arrays else 0,
+                   tuple(int(i) for i in np.flatnonzero(~keep)))
+
+
+def _too_few(p: Present, over: str, what: str) -> Check | None:
+    """A not-comparable check when fewer than two seeds have a value, else None."""
+    n = p.n_total - len(p.missing)
+    if n >= 2:
+        return None
+    return not_comparable(f"{what} has a value on {n} of {p.n_total} {over}; a verdict needs at least 2"
+                          + (f" (no value at position(s) {', '.join(map(str, p.missing))})" if p.missing else ""))
+
+
+def models_to_decide(std: float, distance: float, n: int, confidence: float) -> int | None:
+    """About how many seeds a t-interval at this spread needs to exclude a point ``distance`` from its mean.
+
+    Solves t_{(1+c)/2, m−1} · std / √m < |distance| for the smallest m ≥ n (the observed mean and
+    spread held fixed); None when the distance is 0 or the spread is 0 (more seeds cannot decide).
+    """
+    distance = abs(float(distance))
+    if distance == 0.0 or not std > 0:
+        return None
+    for m in range(max(n, 2), 100_000):
+        if float(stats.t.ppf(0.5 + confidence / 2, m - 1)) * std / math.sqrt(m) < distance:
+            return m
+    return None
+
+
+def _decide_text(m: int | None, over: str) -> str:
+    if m is None:
+        return " No number of further " + over + " at this mean would decide it."
+    return f" At this mean and spread about {m} {over} would decide it."
 
 
 def _check_confidence(confidence: float) -> float:
@@ -178,20 +257,28 @@ class Check:
         return self.verdict == REPRODUCED
 
 
+_OTHER_SIDE = {"above": "below", "below": "above"}
+
+
 def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, expect: Side = "above",
            min_seeds: int | None = None, confidence: float = 0.95, digits: int = 2, unit: str = "",
            over: str = "seeds") -> Check:
     """Is A above (or below) B, seed by seed? ``a[i]`` and ``b[i]`` come from the same seed.
 
     Default rule: the ``confidence`` t-interval of the paired difference A − B over seeds lies
-    entirely above 0 (``expect="above"``) or below 0 (``expect="below"``). With ``min_seeds=k``
-    the rule is instead "A above B on at least k of the n seeds".
+    entirely above 0 (``expect="above"``): reproduced; entirely below 0: contradicted (the effect
+    goes the other way); contains 0: inconclusive. With ``min_seeds=k`` the rule is instead "A
+    above B on at least k of the n seeds": reproduced when it is, contradicted when A is above B
+    on at most n − k seeds (the other way as often as the rule asked for), else inconclusive.
+    Seeds missing a value in A or B are left out (said in the finding).
     """
     expect = _check_side(expect)
-    x, y = seed_values(a, a_name), seed_values(b, b_name)
-    if x.size != y.size:
-        raise ClaimError(f"{a_name} and {b_name}: a paired comparison needs one value of each per seed; "
-                         f"got {x.size} and {y.size}")
+    kept = present((a, a_name), (b, b_name))
+    too_few = _too_few(kept, over, f"{a_name} − {b_name}")
+    if too_few is not None:
+        return too_few
+    x, y = kept.arrays
+    note = kept.note(over)
     d = x - y
     n = d.size
     ours = f"{a_name} {_mean_std(x, digits, unit)}, {b_name} {_mean_std(y, digits, unit)}"
@@ -200,23 +287,26 @@ def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, 
         if isinstance(min_seeds, bool) or not isinstance(min_seeds, int) or not 1 <= min_seeds <= n:
             raise ClaimError(f"min_seeds: got {min_seeds!r}; allowed: an integer in [1, {n}] (the number of seeds)")
         count = int((d > 0).sum() if expect == "above" else (d < 0).sum())
-        verdict = REPRODUCED if count >= min_seeds else NOT_REPRODUCED
+        verdict = REPRODUCED if count >= min_seeds else CONTRADICTED if count <= n - min_seeds else INCONCLUSIVE
         return Check(
             verdict,
-            rule=f"{a_name} {expect} {b_name} on at least {min_seeds} of {n} {over}",
+            rule=f"{a_name} {expect} {b_name} on at least {min_seeds} of {n} {over} (contradicted at {n - min_seeds} or fewer)",
             ours=ours,
-            finding=f"Ours: {ours}; {a_name} is {expect} {b_name} on {count} of {n} {over} ({difference}).",
+            finding=f"Ours: {ours}; {a_name} is {expect} {b_name} on {count} of {n} {over} ({difference}).{note}",
             n_seeds=n, estimate=float(d.mean()),
         )
     iv = interval(d, confidence, f"{a_name} − {b_name}")
     side = iv.side(0.0)
     where = {"above": "lies above 0", "below": "lies below 0",
              "overlaps": f"contains 0: {a_name} and {b_name} cannot be told apart"}[side]
+    verdict = REPRODUCED if side == expect else CONTRADICTED if side == _OTHER_SIDE[expect] else INCONCLUSIVE
+    decide = _decide_text(models_to_decide(iv.std, iv.mean, n, confidence), over) if verdict == INCONCLUSIVE else ""
     return Check(
-        REPRODUCED if side == expect else NOT_REPRODUCED,
-        rule=f"{a_name} {expect} {b_name}: the {_pct(confidence)} t-interval of the paired difference over {over} lies {expect} 0",
+        verdict,
+        rule=f"{a_name} {expect} {b_name}: the {_pct(confidence)} t-interval of the paired difference over {over} lies {expect} 0 "
+             f"(contradicted if it lies {_OTHER_SIDE[expect]} 0, inconclusive if it contains 0)",
         ours=ours,
-        finding=f"Ours: {ours}; {difference}, and its {_pct(confidence)} interval {_range(iv, digits, unit)} {where}.",
+        finding=f"Ours: {ours}; {difference}, and its {_pct(confidence)} interval {_range(iv, digits, unit)} {where}.{decide}{note}",
         n_seeds=n, estimate=iv.mean, low=iv.low, high=iv.high,
     )
 
@@ -226,25 +316,35 @@ def versus(values: Iterable[float], reference: float, *, name: str, expect: Side
     """Does our per-seed quantity lie above (or below) a fixed reference value?
 
     Rule: the ``confidence`` t-interval of the mean over seeds lies entirely above (below)
-    ``reference`` (e.g. a critical value, or the value a theory predicts). ``reference_name``
-    names it in the text ("the 5 % critical value"); without one the number itself is used.
+    ``reference`` (e.g. a critical value, or the value a theory predicts): reproduced; entirely
+    on the other side: contradicted; containing it: inconclusive. ``reference_name`` names it in
+    the text ("the 5 % critical value"); without one the number itself is used.
     """
     expect = _check_side(expect)
     if isinstance(reference, bool) or not isinstance(reference, (int, float, np.number)) or not math.isfinite(float(reference)):
         raise ClaimError(f"reference: got {reference!r}; allowed: a finite number")
-    iv = interval(values, confidence, name)
-    array = seed_values(values, name)
+    kept = present((values, name))
+    too_few = _too_few(kept, over, name)
+    if too_few is not None:
+        return too_few
+    (array,) = kept.arrays
+    iv = interval(array, confidence, name)
     side = iv.side(float(reference))
     number = f"{_num(reference, digits)}{unit}"
     ref = f"{reference_name} ({number})" if reference_name else number
     reference_name = reference_name or number
     where = {"above": f"lies above {ref}", "below": f"lies below {ref}", "overlaps": f"contains {ref}"}[side]
+    verdict = REPRODUCED if side == expect else CONTRADICTED if side == _OTHER_SIDE[expect] else INCONCLUSIVE
+    decide = (_decide_text(models_to_decide(iv.std, iv.mean - float(reference), iv.n, confidence), over)
+              if verdict == INCONCLUSIVE else "")
     value = _mean_std(array, digits, unit)
     return Check(
-        REPRODUCED if side == expect else NOT_REPRODUCED,
-        rule=f"{name} {expect} {reference_name}: its {_pct(confidence)} t-interval over {over} lies {expect} it",
+        verdict,
+        rule=f"{name} {expect} {reference_name}: its {_pct(confidence)} t-interval over {over} lies {expect} it "
+             f"(contradicted if it lies {_OTHER_SIDE[expect]} it, inconclusive if it contains it)",
         ours=f"{name} {value}",
-        finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} {where}.",
+        finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} "
+                f"{where}.{decide}{kept.note(over)}",
         n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high,
     )
 
@@ -256,9 +356,10 @@ def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance
 
     Rule: the paper's value (widened to value ± std when the paper gives a std) overlaps the
     ``confidence`` t-interval of our mean over seeds, and that interval is precise enough to
-    call a match: its half-width is at most ``tolerance`` (in the units of ``values``). Without
-    the second condition two noisy seeds would "match" any value; an interval wider than the
-    tolerance gives "not reproduced" with a sentence saying it is too wide to decide.
+    call a match: its half-width is at most ``tolerance`` (in the units of ``values``): reproduced.
+    An interval that lies wholly beyond the paper's value (± std): contradicted. An interval that
+    overlaps it but is wider than the tolerance: inconclusive (two noisy seeds must not "match"
+    any value), with about how many models would make it narrow enough.
     """
     if not math.isfinite(float(paper_value)):
         raise ClaimError(f"paper_value: got {paper_value!r}; allowed: a finite number")
@@ -268,31 +369,39 @@ def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not (math.isfinite(tolerance) and tolerance > 0):
         raise ClaimError(f"tolerance: got {tolerance!r}; allowed: a finite number > 0 (the widest half-width "
                          "of our interval that still counts as a match, in the units of the values)")
-    iv = interval(values, confidence, name)
-    array = seed_values(values, name)
+    kept = present((values, name))
+    too_few = _too_few(kept, over, name)
+    if too_few is not None:
+        return too_few
+    (array,) = kept.arrays
+    iv = interval(array, confidence, name)
     paper = f"{paper_name} ({_num(paper_value, digits)}" + (f" ± {_num(spread, digits)}" if paper_std is not None else "") + f"{unit})"
     low, high = paper_value - spread, paper_value + spread
     half = (iv.high - iv.low) / 2
     if iv.high < low:
-        where, verdict = f"lies below {paper}", NOT_REPRODUCED
+        where, verdict = f"lies below {paper}", CONTRADICTED
     elif iv.low > high:
-        where, verdict = f"lies above {paper}", NOT_REPRODUCED
+        where, verdict = f"lies above {paper}", CONTRADICTED
     else:
         where = f"contains {paper}" if iv.low <= paper_value <= iv.high else f"overlaps {paper}"
         if half <= tolerance:
             verdict = REPRODUCED
         else:
-            verdict = NOT_REPRODUCED
+            verdict = INCONCLUSIVE
+            needed = models_to_decide(iv.std, tolerance, iv.n, confidence)
             where += (f", but its half-width {_num(half, digits)}{unit} exceeds the tolerance "
-                      f"{_num(tolerance, digits)}{unit}: too wide to call a match")
+                      f"{_num(tolerance, digits)}{unit}: too wide to call a match or a miss"
+                      + (f"; at this spread about {needed} {over} would narrow it enough" if needed else ""))
     value = _mean_std(array, digits, unit)
     widened = " (± its std)" if paper_std is not None else ""
     return Check(
         verdict,
         rule=f"{paper_name}{widened} overlaps the {_pct(confidence)} t-interval of our {name} over {over}, "
-             f"whose half-width is at most {_num(tolerance, digits)}{unit}",
+             f"whose half-width is at most {_num(tolerance, digits)}{unit} (contradicted if the interval excludes it, "
+             f"inconclusive if it overlaps but is wider)",
         ours=f"{name} {value}",
-        finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} {where}.",
+        finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} "
+                f"{where}.{kept.note(over)}",
         n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high,
     )
 
@@ -305,25 +414,33 @@ def on_seeds(values: Iterable[float], comparison: Comparison, threshold: float, 
     """Threshold rule: ``name`` compared with ``threshold`` holds on at least ``k`` of the n seeds.
 
     ``comparison`` is one of '>=', '<=', '>', '<' (e.g. ``on_seeds(p, ">", 0.05, k=4, ...)``:
-    "the test passes at 5 % on at least 4 of 5 seeds").
+    "the test passes at 5 % on at least 4 of 5 seeds"). Reproduced when it holds on ≥ k seeds,
+    contradicted when it holds on at most n − k (it fails as often as the rule asked it to
+    hold), inconclusive in between. ``k`` is checked against the seeds that have a value.
     """
     if comparison not in _COMPARE:
         raise ClaimError(f"comparison: got {comparison!r}; allowed: " + ", ".join(map(repr, _COMPARE)))
     if not math.isfinite(float(threshold)):
         raise ClaimError(f"threshold: got {threshold!r}; allowed: a finite number")
-    array = seed_values(values, name)
+    kept = present((values, name))
+    too_few = _too_few(kept, over, name)
+    if too_few is not None:
+        return too_few
+    (array,) = kept.arrays
     n = array.size
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n:
-        raise ClaimError(f"k: got {k!r}; allowed: an integer in [1, {n}] (the number of seeds)")
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= kept.n_total:
+        raise ClaimError(f"k: got {k!r}; allowed: an integer in [1, {kept.n_total}] (the number of seeds)")
+    k = min(k, n)
     operation, symbol = _COMPARE[comparison]
     count = int(operation(array, threshold).sum())
     bound = f"{symbol} {_num(threshold, digits)}{unit}"
     value = _mean_std(array, digits, unit)
+    verdict = REPRODUCED if count >= k else CONTRADICTED if count <= n - k else INCONCLUSIVE
     return Check(
-        REPRODUCED if count >= k else NOT_REPRODUCED,
-        rule=f"{name} {bound} on at least {k} of {n} {over}",
+        verdict,
+        rule=f"{name} {bound} on at least {k} of {n} {over} (contradicted on {n - k} or fewer)",
         ours=f"{name} {value}",
-        finding=f"Ours: {name} is {bound} on {count} of {n} {over} ({value} over {over}).",
+        finding=f"Ours: {name} is {bound} on {count} of {n} {over} ({value} over {over}).{kept.note(over)}",
         n_seeds=n, estimate=float(array.mean()),
     )
 
@@ -333,22 +450,30 @@ def _bare(finding: str) -> str:
 
 
 def direction_and_size(direction: Check, size: Check) -> Check:
-    """A claim with a direction and a size: reproduced if both rules hold, partly if only the
-    direction holds, not reproduced if the direction does not hold."""
+    """A claim with a direction and a size.
+
+    Reproduced if both rules are; *partly* if the direction is reproduced and the size is not
+    (contradicted or inconclusive); otherwise the direction's verdict (contradicted or
+    inconclusive). Not comparable if either part is.
+    """
     for role, check in (("direction", direction), ("size", size)):
-        if check.verdict not in (REPRODUCED, NOT_REPRODUCED):
-            raise ClaimError(f"{role}: expected a check that is reproduced or not reproduced; got {check.verdict!r}")
+        if check.verdict not in (REPRODUCED, CONTRADICTED, INCONCLUSIVE, NOT_COMPARABLE):
+            raise ClaimError(f"{role}: expected a check that is reproduced, contradicted, inconclusive or not "
+                             f"comparable; got {check.verdict!r}")
+    for check in (direction, size):
+        if check.verdict == NOT_COMPARABLE:
+            return check
     if direction.holds:
         verdict = REPRODUCED if size.holds else PARTLY
     else:
-        verdict = NOT_REPRODUCED
+        verdict = direction.verdict
     return Check(
         verdict,
-        rule=f"reproduced if both the direction and the size hold, partly if only the direction does; "
-             f"direction: {direction.rule}; size: {size.rule}",
+        rule=f"reproduced if both the direction and the size hold, partly if only the direction does, otherwise the "
+             f"direction's verdict; direction: {direction.rule}; size: {size.rule}",
         ours=f"{direction.ours}; {size.ours}" if direction.ours != size.ours else direction.ours,
-        finding=f"Ours, direction ({'holds' if direction.holds else 'does not hold'}): {_bare(direction.finding)} "
-                f"Size ({'holds' if size.holds else 'does not hold'}): {_bare(size.finding)}",
+        finding=f"Ours, direction ({direction.verdict}): {_bare(direction.finding)} "
+                f"Size ({size.verdict}): {_bare(size.finding)}",
         n_seeds=direction.n_seeds, estimate=direction.estimate, low=direction.low, high=direction.high,
     )
 
@@ -532,8 +657,8 @@ def chapter_status(verdicts: Iterable[str]) -> str:
     """One status for a chapter from its claims' verdicts.
 
     No claims: "not yet checked". All not comparable: "not comparable". Otherwise, over the
-    comparable claims: all reproduced → "reproduced"; none reproduced or partly → "not
-    reproduced"; anything else → "partly".
+    comparable claims: all of one verdict → that verdict ("reproduced", "contradicted",
+    "inconclusive"); a mix → "partly" (the counts beside it say of what).
     """
     verdicts = list(verdicts)
     unknown = sorted(set(verdicts) - set(VERDICTS))
@@ -544,10 +669,8 @@ def chapter_status(verdicts: Iterable[str]) -> str:
         return NOT_YET_CHECKED
     if not comparable:
         return NOT_COMPARABLE
-    if all(v == REPRODUCED for v in comparable):
-        return REPRODUCED
-    if not any(v in (REPRODUCED, PARTLY) for v in comparable):
-        return NOT_REPRODUCED
+    if len(set(comparable)) == 1:
+        return comparable[0]
     return PARTLY
 
 
@@ -621,7 +744,8 @@ def find_upwards(name: str, start: str | Path = ".") -> Path:
 
 
 __all__ = [
-    "CLAIMS_FOLDER", "COLUMNS", "NOT_COMPARABLE", "NOT_REPRODUCED", "NOT_YET_CHECKED", "PARTLY", "REPRODUCED",
+    "CLAIMS_FOLDER", "COLUMNS", "CONTRADICTED", "INCONCLUSIVE", "NOT_COMPARABLE", "NOT_YET_CHECKED", "PARTLY",
+    "Present", "REPRODUCED", "models_to_decide", "present",
     "VERDICTS", "Check", "ClaimError", "ClaimLedger", "ClaimRecord", "Interval", "chapter_link", "chapter_status",
     "chapter_statuses", "claims_markdown_table", "direction_and_size", "find_upwards", "interval", "link",
     "markdown_table", "matches", "not_comparable", "on_seeds", "paired", "read_claims", "records", "seed_values",

@@ -9,7 +9,7 @@ from scipy import stats
 
 from drs_lib import claims
 from drs_lib.claims import (
-    NOT_COMPARABLE, NOT_REPRODUCED, NOT_YET_CHECKED, PARTLY, REPRODUCED, ClaimError, ClaimLedger,
+    CONTRADICTED, INCONCLUSIVE, NOT_COMPARABLE, NOT_YET_CHECKED, PARTLY, REPRODUCED, ClaimError, ClaimLedger,
 )
 
 BASE = np.array([70.0, 71.0, 69.0, 70.5, 69.5])
@@ -57,22 +57,28 @@ def test_a_clear_gain_is_reproduced_and_the_sentence_says_above():
     assert "lies above 0" in check.finding and "cannot be told apart" not in check.finding
     assert "with DRS 90.0 ± " in check.ours and "without DRS 70.0 ± 0.8 %" in check.ours
     assert check.rule == ("with DRS above without DRS: the 95 % t-interval of the paired difference over seeds "
-                          "lies above 0")
+                          "lies above 0 (contradicted if it lies below 0, inconclusive if it contains 0)")
 
 
-def test_a_gain_inside_the_noise_is_not_reproduced_and_never_called_a_gain():
+def test_a_gain_inside_the_noise_is_inconclusive_and_never_called_a_gain():
     # mean difference +0.2, but the per-seed differences swing by ±3: the interval contains 0
     check = claims.paired(BASE + np.array([3.0, -3.0, 2.8, -2.6, 0.8]), BASE, a_name="DRS", b_name="GAN")
     assert check.estimate == pytest.approx(0.2)
     assert check.low < 0 < check.high
-    assert check.verdict == NOT_REPRODUCED
+    assert check.verdict == INCONCLUSIVE
     assert "contains 0: DRS and GAN cannot be told apart" in check.finding
+    # what would decide: the smallest m with t_{0.975, m-1} * s / sqrt(m) < |mean|
+    s = float(np.std([3.0, -3.0, 2.8, -2.6, 0.8], ddof=1))
+    m = claims.models_to_decide(s, 0.2, 5, 0.95)
+    from scipy import stats
+    assert stats.t.ppf(0.975, m - 1) * s / np.sqrt(m) < 0.2 <= stats.t.ppf(0.975, m - 2) * s / np.sqrt(m - 1)
+    assert f"about {m} seeds would decide it" in check.finding
     assert "lies above" not in check.finding and "lies below" not in check.finding
 
 
-def test_a_loss_is_not_reproduced_and_the_sentence_says_below():
+def test_a_loss_contradicts_and_the_sentence_says_below():
     check = claims.paired(BASE - 5 + np.array([0.2, -0.2, 0.1, 0.0, -0.1]), BASE, a_name="DRS", b_name="GAN")
-    assert check.verdict == NOT_REPRODUCED and check.high < 0
+    assert check.verdict == CONTRADICTED and check.high < 0
     assert "lies below 0" in check.finding
 
 
@@ -86,8 +92,10 @@ def test_paired_count_rule_counts_seeds_in_the_claimed_direction():
     a, b = np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([0.0, 3.0, 2.0, 3.0, 4.0])  # above on 4 of 5
     assert claims.paired(a, b, a_name="A", b_name="B", min_seeds=4).verdict == REPRODUCED
     check = claims.paired(a, b, a_name="A", b_name="B", min_seeds=5)
-    assert check.verdict == NOT_REPRODUCED
-    assert "A is above B on 4 of 5 seeds" in check.finding and check.rule == "A above B on at least 5 of 5 seeds"
+    assert check.verdict == INCONCLUSIVE  # one seed short of the rule, but far from the other way
+    assert "A is above B on 4 of 5 seeds" in check.finding
+    assert check.rule == "A above B on at least 5 of 5 seeds (contradicted at 0 or fewer)"
+    assert claims.paired(b, a, a_name="B", b_name="A", min_seeds=4).verdict == CONTRADICTED  # above on 1 of 5
     with pytest.raises(ClaimError, match=r"min_seeds: got 6; allowed: an integer in \[1, 5\]"):
         claims.paired(a, b, a_name="A", b_name="B", min_seeds=6)
 
@@ -97,7 +105,7 @@ def test_paired_needs_the_same_seeds_on_both_sides_and_a_known_direction():
         claims.paired([1.0, 2.0, 3.0], [1.0, 2.0], a_name="A", b_name="B")
     with pytest.raises(ClaimError, match="expect: got 'up'; allowed: 'above' or 'below'"):
         claims.paired([1.0, 2.0], [1.0, 2.0], a_name="A", b_name="B", expect="up")
-    with pytest.raises(ClaimError, match="^B: 1 value"):
+    with pytest.raises(ClaimError, match="A and B: a paired comparison needs one value of each per seed; got 2 and 1"):
         claims.paired([1.0, 2.0], [1.0], a_name="A", b_name="B")
 
 
@@ -105,7 +113,8 @@ def test_identical_seeds_give_a_zero_width_interval_that_still_decides():
     check = claims.paired([1.0, 1.0, 1.0], [0.0, 0.0, 0.0], a_name="A", b_name="B")
     assert check.verdict == REPRODUCED and check.low == check.high == 1.0
     tie = claims.paired([1.0, 1.0], [1.0, 1.0], a_name="A", b_name="B")
-    assert tie.verdict == NOT_REPRODUCED and "cannot be told apart" in tie.finding
+    assert tie.verdict == INCONCLUSIVE and "cannot be told apart" in tie.finding
+    assert "No number of further seeds at this mean would decide it" in tie.finding
 
 
 # --------------------------------------------------------------------------- the paper's value
@@ -116,32 +125,34 @@ def test_a_match_with_the_papers_value():
     assert check.verdict == REPRODUCED and check.ours == "% HQ with DRS 90.0 ± 0.8 %"
     assert "contains the paper's value (90.0 %)" in check.finding
     assert check.rule == ("the paper's value overlaps the 95 % t-interval of our % HQ with DRS over seeds, "
-                          "whose half-width is at most 3.0 %")
+                          "whose half-width is at most 3.0 % (contradicted if the interval excludes it, "
+                          "inconclusive if it overlaps but is wider)")
     theory = claims.matches([0.312, 0.314, 0.313], 0.3133, name="acceptance rate", tolerance=0.01, paper_name="1/M", digits=4)
     assert theory.verdict == REPRODUCED and "contains 1/M (0.3133)" in theory.finding
 
 
-def test_an_interval_too_wide_to_decide_is_no_match():
+def test_an_interval_too_wide_to_decide_is_inconclusive():
     # two noisy seeds: the 95 % interval (t with 1 degree of freedom) is about [-244, 315] and contains anything
     check = claims.matches([13.4, 57.4], 98.9, name="share", tolerance=5, unit=" %", digits=1)
     assert check.low < 0 and check.high > 100
-    assert check.verdict == NOT_REPRODUCED
+    assert check.verdict == INCONCLUSIVE
     assert "contains the paper's value (98.9 %), but its half-width" in check.finding
-    assert "exceeds the tolerance 5.0 %: too wide to call a match" in check.finding
+    assert "exceeds the tolerance 5.0 %: too wide to call a match or a miss" in check.finding
+    assert "seeds would narrow it enough" in check.finding
     with pytest.raises(ClaimError, match="tolerance: got 0; allowed: a finite number > 0"):
         claims.matches([1.0, 2.0], 1.5, name="x", tolerance=0)
 
 
 def test_a_mismatch_with_the_papers_value_says_which_side():
     below = claims.matches([4.0, 5.0, 4.5], 98.9, name="share below 1e-4", tolerance=5, unit=" %", digits=1)
-    assert below.verdict == NOT_REPRODUCED and "lies below the paper's value (98.9 %)" in below.finding
+    assert below.verdict == CONTRADICTED and "lies below the paper's value (98.9 %)" in below.finding
     above = claims.matches([95.0, 96.0, 95.5], 90.0, name="% HQ", tolerance=5, paper_std=2.0, digits=1)
-    assert above.verdict == NOT_REPRODUCED and "lies above the paper's value (90.0 ± 2.0)" in above.finding
+    assert above.verdict == CONTRADICTED and "lies above the paper's value (90.0 ± 2.0)" in above.finding
 
 
 def test_the_papers_std_widens_its_value_into_an_interval():
     ours = [92.9, 93.1, 93.0, 92.95, 93.05]  # interval about [92.9, 93.1]
-    assert claims.matches(ours, 90.0, name="x", tolerance=1).verdict == NOT_REPRODUCED
+    assert claims.matches(ours, 90.0, name="x", tolerance=1).verdict == CONTRADICTED
     check = claims.matches(ours, 90.0, name="x", tolerance=1, paper_std=3.0)
     assert check.verdict == REPRODUCED and "overlaps the paper's value (90.00 ± 3.00)" in check.finding
     with pytest.raises(ClaimError, match="paper_std: got -1"):
@@ -155,10 +166,12 @@ def test_versus_a_reference_value():
     check = claims.versus(ks, 0.0096, name="KS statistic", reference_name="the 5 % critical value",
                           expect="below", digits=4)
     assert check.verdict == REPRODUCED and "lies below the 5 % critical value (0.0096)" in check.finding
-    assert claims.versus(ks, 0.0055, name="KS", reference_name="c", expect="below").verdict == NOT_REPRODUCED
+    assert claims.versus(ks, 0.0055, name="KS", reference_name="c", expect="below").verdict == INCONCLUSIVE
+    assert claims.versus(ks, 0.001, name="KS", reference_name="c", expect="below").verdict == CONTRADICTED
     rho = claims.versus([0.10, 0.12, 0.09], 0.0, name="Spearman correlation", expect="above")
     assert rho.verdict == REPRODUCED and rho.finding.endswith("lies above 0.00.")
-    assert rho.rule == "Spearman correlation above 0.00: its 95 % t-interval over seeds lies above it"
+    assert rho.rule == ("Spearman correlation above 0.00: its 95 % t-interval over seeds lies above it "
+                        "(contradicted if it lies below it, inconclusive if it contains it)")
     models = claims.versus([0.10, 0.12, 0.09], 0.0, name="ρ", expect="above", over="models")
     assert "over 3 models" in models.finding and "over models" in models.rule
     with pytest.raises(ClaimError, match="reference: got nan"):
@@ -172,10 +185,11 @@ def test_threshold_rule_on_seeds():
     gains = [12.0, 15.0, 9.0, 11.0, 10.0]  # >= 10 on 4 of 5
     assert claims.on_seeds(gains, ">=", 10, k=4, name="HQ gain").verdict == REPRODUCED
     check = claims.on_seeds(gains, ">=", 10, k=5, name="HQ gain", digits=0, unit=" points")
-    assert check.verdict == NOT_REPRODUCED
-    assert check.rule == "HQ gain ≥ 10 points on at least 5 of 5 seeds"
+    assert check.verdict == INCONCLUSIVE
+    assert check.rule == "HQ gain ≥ 10 points on at least 5 of 5 seeds (contradicted on 0 or fewer)"
     assert "≥ 10 points on 4 of 5 seeds" in check.finding
-    assert claims.on_seeds([0.3, 0.01], ">", 0.05, k=2, name="p").verdict == NOT_REPRODUCED
+    assert claims.on_seeds([0.3, 0.01], ">", 0.05, k=2, name="p").verdict == INCONCLUSIVE
+    assert claims.on_seeds([0.01, 0.01, 0.3], ">", 0.05, k=2, name="p").verdict == CONTRADICTED
     with pytest.raises(ClaimError, match="comparison: got '=>'"):
         claims.on_seeds(gains, "=>", 10, k=4, name="HQ gain")
     with pytest.raises(ClaimError, match=r"k: got 0; allowed: an integer in \[1, 5\]"):
@@ -188,14 +202,18 @@ def test_direction_without_size_is_partly():
     size = claims.on_seeds(gain, ">=", 10, k=4, name="gain")
     check = claims.direction_and_size(direction, size)
     assert check.verdict == PARTLY
-    assert check.finding.startswith("Ours, direction (holds): DRS 75.00 ± 1.17, GAN 70.00 ± 0.79; ")
-    assert "Size (does not hold): gain is ≥ 10.00 on 0 of 5 seeds" in check.finding
+    assert check.finding.startswith("Ours, direction (reproduced): DRS 75.00 ± 1.17, GAN 70.00 ± 0.79; ")
+    assert "Size (contradicted): gain is ≥ 10.00 on 0 of 5 seeds" in check.finding
     big = claims.on_seeds(gain + 10, ">=", 10, k=4, name="gain")
     assert claims.direction_and_size(direction, big).verdict == REPRODUCED
     wrong_way = claims.paired(BASE - gain, BASE, a_name="DRS", b_name="GAN")
-    assert claims.direction_and_size(wrong_way, size).verdict == NOT_REPRODUCED
-    with pytest.raises(ClaimError, match="size: expected a check that is reproduced or not reproduced"):
-        claims.direction_and_size(direction, claims.not_comparable("other data"))
+    assert claims.direction_and_size(wrong_way, size).verdict == CONTRADICTED
+    noisy = claims.paired(BASE + np.array([3.0, -3.0, 2.8, -2.6, 0.8]), BASE, a_name="DRS", b_name="GAN")
+    assert claims.direction_and_size(noisy, big).verdict == INCONCLUSIVE
+    assert claims.direction_and_size(direction, claims.not_comparable("other data")).verdict == NOT_COMPARABLE
+    partly = claims.direction_and_size(direction, size)
+    with pytest.raises(ClaimError, match="size: expected a check that is reproduced, contradicted, inconclusive"):
+        claims.direction_and_size(direction, partly)
 
 
 def test_not_comparable_needs_a_reason():
@@ -225,7 +243,7 @@ def make_ledger(chapter="04_figure2_histograms"):
 def test_sentence_carries_verdict_claim_paper_finding_and_rule():
     record = make_ledger()["value"]
     sentence = record.sentence()
-    assert sentence.startswith("**Not reproduced.** 98.9 % below 1e-4 (paper: 98.9 %). Ours: share is 4.50 ± 0.71")
+    assert sentence.startswith("**Contradicted.** 98.9 % below 1e-4 (paper: 98.9 %). Ours: share is 4.50 ± 0.71")
     assert record.check.finding in sentence and f"*Rule: {record.check.rule}.*" in sentence
     assert make_ledger().markdown(["gain"]).startswith("- **Reproduced.** DRS raises")
 
@@ -258,7 +276,7 @@ def test_written_claims_read_back_identically_and_render_the_same_sentences(tmp_
     assert table.splitlines()[0] == "| verdict | claim | paper | ours (mean ± std) | rule | evidence |"
     assert len(table.splitlines()) == 2 + 3
     assert "| rule |" not in claims.claims_markdown_table(frame, with_rule=False)
-    assert ledger.table().verdict.tolist() == [REPRODUCED, NOT_REPRODUCED, NOT_COMPARABLE]
+    assert ledger.table().verdict.tolist() == [REPRODUCED, CONTRADICTED, NOT_COMPARABLE]
     assert ledger.markdown_table().count("\n") == 4 and "| rule |" not in ledger.markdown_table()
 
 
@@ -282,9 +300,11 @@ def test_reading_claims_of_chapters_that_have_none_gives_no_rows_and_bad_files_f
 @pytest.mark.parametrize("verdicts, status", [
     ([], NOT_YET_CHECKED),
     ([REPRODUCED, REPRODUCED, NOT_COMPARABLE], REPRODUCED),
-    ([REPRODUCED, NOT_REPRODUCED], PARTLY),
+    ([REPRODUCED, CONTRADICTED], PARTLY),
+    ([REPRODUCED, INCONCLUSIVE], PARTLY),
     ([PARTLY], PARTLY),
-    ([NOT_REPRODUCED, NOT_COMPARABLE], NOT_REPRODUCED),
+    ([CONTRADICTED, NOT_COMPARABLE], CONTRADICTED),
+    ([INCONCLUSIVE, INCONCLUSIVE], INCONCLUSIVE),
     ([NOT_COMPARABLE, NOT_COMPARABLE], NOT_COMPARABLE),
 ])
 def test_chapter_status_from_its_verdicts(verdicts, status):
@@ -295,9 +315,9 @@ def test_chapter_statuses_mark_chapters_without_claims_as_not_yet_checked(tmp_pa
     make_ledger().write(tmp_path)
     table = claims.chapter_statuses(claims.read_claims(tmp_path), ["01_x", "04_figure2_histograms"])
     assert table.status.tolist() == [NOT_YET_CHECKED, PARTLY]
-    assert table.counts.tolist() == ["", "1 reproduced, 1 not reproduced, 1 not comparable"]
+    assert table.counts.tolist() == ["", "1 reproduced, 1 contradicted, 1 not comparable"]
     assert claims.status_text(*table.iloc[1][["status", "counts"]]) == (
-        "partly (1 reproduced, 1 not reproduced, 1 not comparable)")
+        "partly (1 reproduced, 1 contradicted, 1 not comparable)")
     with pytest.raises(ClaimError, match="unknown verdict"):
         claims.chapter_status(["fine"])
 
@@ -329,3 +349,32 @@ def test_frame_roundtrip_keeps_text_that_looks_like_numbers_or_na(tmp_path):
     frame = claims.read_claims(tmp_path)
     assert frame.paper.tolist() == ["NA", "70"]
     assert pd.isna(frame.low.iloc[0]) and frame.n_seeds.tolist() == [0, 2]
+
+
+# --------------------------------------------------------------------------- degenerate seeds
+
+
+def test_a_seed_without_a_value_is_left_out_and_said():
+    # a sampler with no high-quality sample on model 0 has no std of HQ samples there (NaN)
+    drs, truth = [np.nan, 0.071, 0.070, 0.072, 0.069], [0.0707] * 5
+    check = claims.paired(drs, truth, a_name="std with DRS", b_name="truth", expect="below", digits=3)
+    assert check.n_seeds == 4
+    assert "Computed over the 4 of 5 seeds that have a value (no value at position(s) 0)." in check.finding
+    level = claims.matches([np.nan, 24.0, 25.0, 24.5], 24.8, name="modes", tolerance=2)
+    assert level.n_seeds == 3 and "3 of 4 seeds" in level.finding
+    count = claims.on_seeds([np.inf, 1.0, 2.0], ">", 0.0, k=3, name="gain")
+    assert count.verdict == REPRODUCED and count.rule.startswith("gain > 0.00 on at least 2 of 2 seeds")
+    assert claims.versus([1.0, np.nan, 3.0], 0.0, name="x", expect="above").n_seeds == 2
+
+
+def test_too_few_seeds_with_a_value_is_not_comparable_not_a_crash():
+    check = claims.paired([np.nan, np.nan, 1.0], [0.0, 0.0, 0.0], a_name="A", b_name="B")
+    assert check.verdict == NOT_COMPARABLE
+    assert "A − B has a value on 1 of 3 seeds; a verdict needs at least 2" in check.finding
+    assert claims.matches([np.nan] * 5, 1.0, name="x", tolerance=1).verdict == NOT_COMPARABLE
+    assert claims.on_seeds([np.nan, np.nan], ">", 0, k=1, name="x").verdict == NOT_COMPARABLE
+    # a constant vector is no crash either: a zero-width interval decides
+    assert claims.versus([2.0, 2.0, 2.0], 1.0, name="x", expect="above").verdict == REPRODUCED
+    # values that are not numbers at all are still refused
+    with pytest.raises(ClaimError, match="expected per-seed numbers"):
+        claims.paired(["a", "b"], [1.0, 2.0], a_name="A", b_name="B")

@@ -134,7 +134,7 @@ def synthetic_frame(drs_recall, threshold_recall, precision_gain=0.2):
 
 
 def test_verdicts_follow_the_numbers():
-    from drs_lib.claims import NOT_REPRODUCED, REPRODUCED
+    from drs_lib.claims import CONTRADICTED, INCONCLUSIVE, REPRODUCED
     from drs_lib.tradeoff import values, verdicts
 
     clear = verdicts(synthetic_frame([0.80, 0.81, 0.79, 0.80], [0.60, 0.62, 0.58, 0.61]), 95.0)
@@ -143,7 +143,7 @@ def test_verdicts_follow_the_numbers():
     # Recall lost by 0.1 (beyond the 0.05 margin), and thresholding level with DRS.
     lost = verdicts(synthetic_frame([0.70, 0.71, 0.69, 0.70], [0.71, 0.70, 0.70, 0.69], precision_gain=0.0), 95.0)
     assert {key: check.verdict for key, check in lost.items()} == {
-        "drs-raises-precision": NOT_REPRODUCED, "drs-keeps-recall": NOT_REPRODUCED, "threshold-loses-recall": NOT_REPRODUCED}
+        "drs-raises-precision": INCONCLUSIVE, "drs-keeps-recall": CONTRADICTED, "threshold-loses-recall": INCONCLUSIVE}
     assert list(values(synthetic_frame([0.8, 0.7], [0.6, 0.5]), DRS, "recall", 95.0)) == [0.8, 0.7]
     coverage = verdicts(synthetic_frame([0.80, 0.81, 0.79, 0.80], [0.60, 0.62, 0.58, 0.61]).assign(
         coverage=lambda f: f["recall"]), 95.0, diversity="coverage")
