@@ -4,6 +4,7 @@
 #   make test          set up, run the library's tests, nbval on the quick-mode notebooks, then
 #                      build the quick-mode book and check every page in headless Chromium
 #   make check-book    only the last step: quick-mode book + page check (screenshots in _build/screenshots)
+#   make test-portability  the tests and quick notebooks under other CPU kernels (tools/check_portability.py)
 #   make publish       push the paper-scale book to the gh-pages branch (ghp-import)
 #
 # Setup: a .venv in the checkout from the pinned lock (requirements.txt). Inside an activated
@@ -43,10 +44,10 @@ HTML_FULL := _build/html
 HTML_QUICK := _build/quick-book/_build/html
 HTML := $(if $(filter quick,$(MODE)),$(HTML_QUICK),$(HTML_FULL))
 
-.PHONY: help setup book notebooks test test-lib test-notebooks check-book publish benchmark sweep clean
+.PHONY: help setup book notebooks test test-lib test-notebooks test-portability check-book publish benchmark sweep sweep-switched clean
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(SETUP_STAMP)
 
@@ -121,6 +122,12 @@ check-book: $(HTML_QUICK)/index.html $(SETUP_STAMP)
 
 test: test-lib test-notebooks check-book
 
+# The tests under three other CPU kernels (OpenBLAS Prescott, torch's generic vector kernels, MKL's
+# compatible matmuls), then every quick notebook under all three with no model cache, compared
+# with the native quick run (tools/check_portability.py says what and why).
+test-portability: $(EXECUTED_QUICK) $(SETUP_STAMP)
+	$(PY) tools/check_portability.py
+
 # As Jupyter Book documents it: the built HTML goes to the gh-pages branch of the `origin`
 # remote (needs push rights; not exercised here, where there is no remote).
 publish: $(HTML_FULL)/index.html
@@ -133,6 +140,12 @@ benchmark: $(SETUP_STAMP)
 # Settings already in the CSV are kept: delete it to rerun everything.
 sweep: $(SETUP_STAMP)
 	$(PY) tools/sweep_mixture.py --out book/data/regime_sweep.csv
+
+# The chosen setting re-trained as on another CPU (the selection rule requires its regime there too).
+SWITCHED_SETTINGS ?= $(shell $(PY) -c "from drs_lib import regime; print(regime.gan_preset('paper_regime')['setting'])")
+sweep-switched: $(SETUP_STAMP)
+	env -u OPENBLAS_CORETYPE MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default $(PY) tools/sweep_mixture.py \
+	  --out book/data/regime_sweep.csv --numerics switched --only "$(SWITCHED_SETTINGS)"
 
 # The appendix reads the committed sweep CSV.
 _build/executed/full/A1_gan_regime.ipynb _build/executed/quick/A1_gan_regime.ipynb: book/data/regime_sweep.csv

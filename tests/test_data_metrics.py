@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from drs_lib.data import data_spec, grid_means, make_sampler, sample_mixture, sample_swiss_roll
+from drs_lib.data import (NORMALISED_SCALE, data_spec, grid_means, make_sampler, mixture_geometry, sample_mixture,
+                          sample_swiss_roll, to_paper_units)
 from drs_lib.metrics import assign_modes, gaussian_within, metrics_rows, mixture_metrics, pct_beyond
 
 torch.set_num_threads(1)
@@ -28,6 +29,35 @@ def test_mixture_sampler_is_seeded_and_pure():
     c = sample_mixture(1000, torch.Generator().manual_seed(4))
     assert torch.equal(a, b) and not torch.equal(a, c)
     assert a.shape == (1000, 2)
+
+
+def test_normalised_grid_is_the_raw_grid_divided_and_its_metrics_are_the_same():
+    raw = sample_mixture(20_000, torch.Generator().manual_seed(5))
+    norm = sample_mixture(20_000, torch.Generator().manual_seed(5), scale=NORMALISED_SCALE)
+    assert torch.allclose(norm * NORMALISED_SCALE, raw, atol=1e-5)  # same draws, divided
+    spec = data_spec("mixture", scale=NORMALISED_SCALE)
+    means, std = mixture_geometry(spec)
+    assert std == pytest.approx(STD / NORMALISED_SCALE, rel=1e-15)
+    assert torch.allclose(means * NORMALISED_SCALE, grid_means(), atol=1e-6)
+    # a shrunken generator's samples (spread 3x the truth, so some fall outside 4 std)
+    wide = raw + 2.0 * STD * torch.randn(20_000, 2, generator=torch.Generator().manual_seed(6))
+    m_raw = mixture_metrics(wide, grid_means(), STD)
+    m_norm = mixture_metrics(wide / NORMALISED_SCALE, means, std)
+    assert 20 < m_raw["pct_high_quality"].item() < 99  # neither empty nor everything: a real test
+    assert m_norm["modes_recovered"].item() == m_raw["modes_recovered"].item()
+    # a point lying on a 4-std boundary may flip after division's rounding: allow one sample in 20,000
+    assert m_norm["pct_high_quality"].item() == pytest.approx(m_raw["pct_high_quality"].item(), abs=100 / 20_000)
+    back = to_paper_units(m_norm["radial_rms_high_quality"].item(), spec)
+    assert back == pytest.approx(m_raw["radial_rms_high_quality"].item(), rel=1e-4)
+    # the conversion itself is exact: a length times the divisor
+    assert to_paper_units(0.5, spec) == 0.5 * NORMALISED_SCALE
+    assert to_paper_units(0.5, data_spec("mixture")) == 0.5
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), True, "2.828"])
+def test_bad_grid_scale_is_refused(bad):
+    with pytest.raises(ValueError, match="scale must be a finite number > 0"):
+        data_spec("mixture", scale=bad)
 
 
 def test_mixture_sampler_matches_gaussian_answers():
