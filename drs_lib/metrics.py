@@ -111,10 +111,15 @@ def gaussian_within(k: float, dim: int = 2) -> float:
     return 1.0 - math.exp(-k * k / 2.0)
 
 
-def metrics_rows(samples: Tensor, means: Tensor, std: float, **labels) -> list[dict]:
+LENGTHS = ("std_high_quality", "radial_rms_high_quality")
+
+
+def metrics_rows(samples: Tensor, means: Tensor, std: float, *, length_scale: float = 1.0, **labels) -> list[dict]:
     """One plain dict per leading index (e.g. per seed) of :func:`mixture_metrics` plus ``pct_beyond_2std_hq``.
 
     ``labels`` are copied into every row; a list/tuple label is indexed per row (e.g. ``seed=[0, 1, 2]``).
+    ``length_scale`` multiplies the lengths (the spreads of HQ samples), e.g. the grid's scale to
+    report a normalised grid's spreads in the paper's units; counts and shares are unit-free.
     """
     if samples.dim() == 2:
         samples = samples.unsqueeze(0)
@@ -126,7 +131,7 @@ def metrics_rows(samples: Tensor, means: Tensor, std: float, **labels) -> list[d
         row = {key: (value[i] if isinstance(value, (list, tuple)) else value) for key, value in labels.items()}
         for key, value in m.items():
             if key != "hq_per_mode":
-                row[key] = float(value[i])
+                row[key] = float(value[i]) * (length_scale if key in LENGTHS else 1.0)
         row["pct_beyond_2std_hq"] = float(beyond[i])
         rows.append(row)
     return rows

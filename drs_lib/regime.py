@@ -268,36 +268,49 @@ def sweep_options(setting: Mapping[str, Any]) -> dict[str, Any]:
 #: appendix notebook recomputes the choice from the sweep CSV and fails if it differs, and
 #: re-measures the chapters' models at that snapshot against the CSV).
 #: ``"quick"``: tiny models for the tests. Keys: ``setting`` (a SWEEP_SETTINGS name or None),
-#: ``gan`` (train_gan options), ``budget_step`` (the snapshot Table 1 uses), ``step_grid``
-#: (snapshots at which chapter 02 also runs DRS, to show its gain along training) and
-#: ``keep_training`` (KeepTraining options).
+#: ``gan`` (train_gan options), ``scale`` (the grid's divisor, for a preset without a setting),
+#: ``budget_step`` (the snapshot Table 1 uses), ``step_grid`` (snapshots at which chapter 02 also
+#: runs DRS, to show its gain along training) and ``keep_training`` (KeepTraining options beyond
+#: those :func:`keep_training_options` takes from the GAN).
 GAN_PRESETS: dict[str, dict[str, Any]] = {
     "paper_regime": {
-        "setting": "w128 lr1e-3 b256",
-        "budget_step": 3000,
-        "step_grid": [1000, 2000, 3000, 4000],
-        "keep_training": {"max_steps": 2000, "lr": 1e-3, "batch_size": 256, "validation_size": 10_000},
+        "setting": "norm w256 lr1e-4 b256",
+        "budget_step": 6500,
+        "step_grid": [2000, 4000, 6500],
+        "keep_training": {"max_steps": 3000, "validation_size": 10_000},
     },
     "quick": {
         "setting": None,
+        "scale": NORMALISED_SCALE,
         "gan": {"hidden": 32, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 256, "steps": 200, "checkpoints": [100]},
         "budget_step": 200,
         "step_grid": [100, 200],
-        "keep_training": {"max_steps": 200, "lr": 1e-3, "batch_size": 256, "validation_size": 2000},
+        "keep_training": {"max_steps": 200, "validation_size": 2000},
     },
 }
 
 
-#: GAN options for the Swiss roll of chapter 06, which is not in the DRS paper: the 25-Gaussian
-#: setting the book used before the sweep (cheap to train), or the quick preset's in quick mode.
+#: GAN options for the Swiss roll of chapter 06, which is not in the DRS paper: a cheap setting
+#: (the raw-grid 25-Gaussian setting the book used before the sweep), or the quick preset's.
 SWISS_ROLL_GAN: dict[str, dict[str, Any]] = {
     "paper_regime": {"hidden": 128, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 256, "steps": 4000},
     "quick": {"hidden": 32, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 256, "steps": 200},
 }
 
 
+def keep_training_options(gan: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """KeepTraining's settings for a GAN, by the book's rule: the discriminator goes on with the
+    learning rate and batch size it was trained with (a rate ten times larger knocked the
+    already-trained D off its optimum, so early stopping kept step 0 and KeepTraining did
+    nothing), validated every 100 steps with patience 5; ``extra`` adds the step cap and the
+    validation size."""
+    return {"lr": float(gan.get("lr_d", 1e-4)), "batch_size": int(gan.get("batch_size", 256)),
+            "eval_every": 100, "patience": 5, **dict(extra or {})}
+
+
 def gan_preset(name: str) -> dict[str, Any]:
-    """A copy of ``GAN_PRESETS[name]`` with its ``gan`` options filled in from the sweep setting.
+    """A copy of ``GAN_PRESETS[name]`` with ``gan`` (train_gan options), ``data`` (the mixture spec)
+    and ``keep_training`` (by :func:`keep_training_options`) filled in.
 
     An unknown name raises ValueError listing the known ones.
     """
@@ -309,12 +322,17 @@ def gan_preset(name: str) -> dict[str, Any]:
         # for S iterations (S a multiple of chunk_steps) is exactly the S-iteration snapshot of a
         # longer run: same random draws, same updates (tests/test_regime.py checks it), so the
         # chapters' models are the sweep's. A decaying rate depends on the total: keep it whole.
-        options = {k: v for k, v in SWEEP_SETTINGS[preset["setting"]].items() if k not in ("eval_every", "scale")}
+        setting = SWEEP_SETTINGS[preset["setting"]]
+        options = {k: v for k, v in setting.items() if k not in ("eval_every", "scale")}
         wanted = sorted(set(preset["step_grid"]) | {preset["budget_step"]})
         if options.get("lr_final_fraction", 1.0) == 1.0:
             options["steps"] = wanted[-1]
         options["checkpoints"] = [step for step in wanted if step != options["steps"]]
         preset["gan"] = options
+        preset["data"] = sweep_data(setting)
+    else:
+        preset["data"] = data_spec("mixture", **SWEEP_DATA, scale=float(preset.get("scale", 1.0)))
+    preset["keep_training"] = keep_training_options(preset["gan"], preset["keep_training"])
     snapshots = set(preset["gan"].get("checkpoints", [])) | {preset["gan"]["steps"]}
     wanted = set(preset["step_grid"]) | {preset["budget_step"]}
     if not wanted <= snapshots:
@@ -336,10 +354,19 @@ def describe_gan(options: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def preset_gan_config(name: str, data: Mapping[str, Any], seeds: Sequence[int], *,
-                      device: str | torch.device = "cpu") -> dict[str, Any]:
-    """:func:`drs_lib.cached_training.gan_config` of preset ``name`` (every chapter using it shares one cache entry)."""
-    return gan_config(data, seeds, device=device, **gan_preset(name)["gan"])
+def describe_grid(data: Mapping[str, Any]) -> str:
+    """Plain words for the grid a mixture spec samples: raw, or divided by its scale."""
+    scale = float(data.get("scale", 1.0))
+    if scale == 1.0:
+        return "the raw grid (means −4 … 4, std 0.05)"
+    return (f"the grid divided by {scale:g} (means ±{4 / scale:.2f}, std {0.05 / scale:.4f}; lengths are "
+            f"reported × {scale:g}, in the paper's units)")
+
+
+def preset_gan_config(name: str, seeds: Sequence[int], *, device: str | torch.device = "cpu") -> dict[str, Any]:
+    """:func:`drs_lib.cached_training.gan_config` of preset ``name`` on its grid (every chapter using it shares one cache entry)."""
+    preset = gan_preset(name)
+    return gan_config(preset["data"], seeds, device=device, **preset["gan"])
 
 
 def preset_keep_training_config(name: str, gan: Mapping[str, Any], step: int) -> dict[str, Any]:
@@ -347,5 +374,5 @@ def preset_keep_training_config(name: str, gan: Mapping[str, Any], step: int) ->
     return keep_training_config(gan, step, **gan_preset(name)["keep_training"])
 
 
-__all__ = ["GAN_PRESETS", "HQ_RANGE", "SWISS_ROLL_GAN", "HQ_TARGET", "MAX_TRAINING_COST", "MIN_MODES", "SETTLED_HQ_PER_1000", "SETTLED_HQ_STD", "SETTLED_MODES", "SWEEP_DATA", "SWEEP_SAMPLES", "SWEEP_SEEDS", "SWEEP_SETTINGS", "affordable", "choose_regime", "describe_gan", "gan_preset", "in_regime", "preset_gan_config", "preset_keep_training_config", "read_sweep", "settled_flags", "summarise",
+__all__ = ["GAN_PRESETS", "HQ_RANGE", "SWISS_ROLL_GAN", "HQ_TARGET", "MAX_TRAINING_COST", "MIN_MODES", "SETTLED_HQ_PER_1000", "SETTLED_HQ_STD", "SETTLED_MODES", "SWEEP_DATA", "SWEEP_SAMPLES", "SWEEP_SEEDS", "SWEEP_SETTINGS", "affordable", "choose_regime", "describe_gan", "describe_grid", "gan_preset", "keep_training_options", "in_regime", "preset_gan_config", "preset_keep_training_config", "read_sweep", "settled_flags", "summarise",
            "sweep_data", "sweep_options", "sweep_steps", "training_cost", "trajectory_rows"]

@@ -183,3 +183,16 @@ def test_lr_decay_slows_late_updates():
 def test_bad_lr_final_fraction_is_refused(bad):
     with pytest.raises(ValueError, match="lr_final_fraction must be a number in"):
         train_gan(make_sampler(data_spec("mixture")), [0], steps=1, hidden=4, lr_final_fraction=bad)
+
+
+def test_presets_train_on_their_grid_and_keep_training_follows_the_gan():
+    for name in regime.GAN_PRESETS:
+        preset = regime.gan_preset(name)
+        kt = preset["keep_training"]
+        assert kt["lr"] == preset["gan"]["lr_d"] and kt["batch_size"] == preset["gan"]["batch_size"]
+        config = regime.preset_gan_config(name, [0, 1])
+        assert config["data"] == preset["data"]
+        regime.preset_keep_training_config(name, config, preset["budget_step"])  # validates every option
+    paper = regime.gan_preset("paper_regime")
+    assert paper["data"] == regime.sweep_data(regime.SWEEP_SETTINGS[paper["setting"]])
+    assert "divided by 2.828" in regime.describe_grid(paper["data"]) and "raw" in regime.describe_grid(data_spec("mixture"))
