@@ -60,9 +60,11 @@ NOT_YET_CHECKED = "not yet checked"
 """Status of a chapter that has not written its claims file (yet)."""
 
 CLAIMS_FOLDER = "claims"
-COLUMNS = ("chapter", "claim_id", "claim", "paper", "ours", "verdict", "rule", "finding", "evidence",
+#: Which paper a claim is from: the DRS paper (Azadi et al. 2019) or DDLS (Che et al. 2020).
+SOURCES = ("DRS", "DDLS")
+COLUMNS = ("chapter", "claim_id", "source", "claim", "paper", "ours", "verdict", "rule", "finding", "evidence",
            "n_seeds", "estimate", "low", "high")
-_TEXT_COLUMNS = ("chapter", "claim_id", "claim", "paper", "ours", "verdict", "rule", "finding", "evidence")
+_TEXT_COLUMNS = ("chapter", "claim_id", "source", "claim", "paper", "ours", "verdict", "rule", "finding", "evidence")
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _CLAIM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -496,7 +498,8 @@ class ClaimRecord:
 
     ``chapter`` is the notebook stem; ``claim`` the paper's statement in words; ``paper`` the
     paper's value as printed (e.g. "90 ± 2 %", "qualitative"); ``evidence`` the MyST label of
-    the section holding the evidence (empty: the chapter as a whole).
+    the section holding the evidence (empty: the chapter as a whole); ``source`` the paper that
+    makes the claim (one of :data:`SOURCES`: "DRS", the default, or "DDLS").
     """
 
     chapter: str
@@ -505,6 +508,7 @@ class ClaimRecord:
     paper: str
     check: Check
     evidence: str = ""
+    source: str = "DRS"
 
     def __post_init__(self) -> None:
         if not isinstance(self.chapter, str) or not _NAME.match(self.chapter):
@@ -518,6 +522,8 @@ class ClaimRecord:
             raise ClaimError(f"check: expected a Check from one of the rules; got {type(self.check).__name__}")
         if not isinstance(self.evidence, str) or (self.evidence and not re.match(r"^[A-Za-z0-9_-]+$", self.evidence)):
             raise ClaimError(f"evidence: got {self.evidence!r}; allowed: '' or a MyST label (letters, digits, '-', '_')")
+        if self.source not in SOURCES:
+            raise ClaimError(f"source: got {self.source!r}; allowed: " + ", ".join(map(repr, SOURCES)))
 
     @property
     def verdict(self) -> str:
@@ -531,7 +537,8 @@ class ClaimRecord:
 
     def row(self) -> dict[str, object]:
         c = self.check
-        return {"chapter": self.chapter, "claim_id": self.claim_id, "claim": self.claim, "paper": self.paper,
+        return {"chapter": self.chapter, "claim_id": self.claim_id, "source": self.source, "claim": self.claim,
+                "paper": self.paper,
                 "ours": c.ours, "verdict": c.verdict, "rule": c.rule, "finding": c.finding,
                 "evidence": self.evidence, "n_seeds": c.n_seeds, "estimate": c.estimate, "low": c.low, "high": c.high}
 
@@ -548,7 +555,8 @@ class ClaimRecord:
         n = number("n_seeds")
         check = Check(text("verdict"), text("rule"), text("ours"), text("finding"),
                       0 if math.isnan(n) else int(n), number("estimate"), number("low"), number("high"))
-        return cls(text("chapter"), text("claim_id"), text("claim"), text("paper"), check, text("evidence"))
+        return cls(text("chapter"), text("claim_id"), text("claim"), text("paper"), check, text("evidence"),
+                   text("source") or "DRS")
 
 
 @dataclass
@@ -570,11 +578,12 @@ class ClaimLedger:
         if not isinstance(self.chapter, str) or not _NAME.match(self.chapter):
             raise ClaimError(f"chapter: got {self.chapter!r}; allowed: a notebook stem (letters, digits, _)")
 
-    def record(self, claim_id: str, claim: str, paper: str, check: Check, evidence: str = "") -> ClaimRecord:
+    def record(self, claim_id: str, claim: str, paper: str, check: Check, evidence: str = "",
+               source: str = "DRS") -> ClaimRecord:
         """Add one checked claim (ids are unique within a chapter) and return its record."""
         if any(r.claim_id == claim_id for r in self.records):
             raise ClaimError(f"claim_id {claim_id!r} is already recorded in {self.chapter}; ids must be unique")
-        entry = ClaimRecord(self.chapter, claim_id, claim, paper, check, evidence)
+        entry = ClaimRecord(self.chapter, claim_id, claim, paper, check, evidence, source)
         self.records.append(entry)
         return entry
 
@@ -744,7 +753,7 @@ def find_upwards(name: str, start: str | Path = ".") -> Path:
 
 
 __all__ = [
-    "CLAIMS_FOLDER", "COLUMNS", "CONTRADICTED", "INCONCLUSIVE", "NOT_COMPARABLE", "NOT_YET_CHECKED", "PARTLY",
+    "CLAIMS_FOLDER", "COLUMNS", "SOURCES", "CONTRADICTED", "INCONCLUSIVE", "NOT_COMPARABLE", "NOT_YET_CHECKED", "PARTLY",
     "Present", "REPRODUCED", "models_to_decide", "present",
     "VERDICTS", "Check", "ClaimError", "ClaimLedger", "ClaimRecord", "Interval", "chapter_link", "chapter_status",
     "chapter_statuses", "claims_markdown_table", "direction_and_size", "find_upwards", "interval", "link",

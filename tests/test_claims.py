@@ -286,7 +286,7 @@ def test_reading_claims_of_chapters_that_have_none_gives_no_rows_and_bad_files_f
     assert claims.read_claims(tmp_path, chapters=["01_x"]).empty
     bad = tmp_path / "claims" / "01_x.csv"
     bad.write_text("chapter,claim_id\n01_x,a\n")
-    with pytest.raises(ClaimError, match=r"01_x.csv: missing column\(s\) \['claim', 'paper'"):
+    with pytest.raises(ClaimError, match=r"01_x.csv: missing column\(s\) \['source', 'claim', 'paper'"):
         claims.read_claims(tmp_path)
     frame = make_ledger().frame().assign(verdict="mostly")
     frame.to_csv(bad, index=False)
@@ -378,3 +378,12 @@ def test_too_few_seeds_with_a_value_is_not_comparable_not_a_crash():
     # values that are not numbers at all are still refused
     with pytest.raises(ClaimError, match="expected per-seed numbers"):
         claims.paired(["a", "b"], [1.0, 2.0], a_name="A", b_name="B")
+
+
+def test_a_claim_names_its_paper():
+    ledger = make_ledger()
+    assert {r.source for r in ledger.records} == {"DRS"}
+    ledger.record("ddls-hq", "DDLS reaches 98 % HQ", "98 ± 2 %", claims.not_comparable("other GAN"), source="DDLS")
+    assert ledger.frame().source.tolist() == ["DRS", "DRS", "DRS", "DDLS"]
+    with pytest.raises(ClaimError, match="source: got 'MH'; allowed: 'DRS', 'DDLS'"):
+        ledger.record("x", "y", "z", claims.not_comparable("w"), source="MH")
