@@ -195,14 +195,27 @@ class Interval:
         return "overlaps"
 
 
-def interval(values: Iterable[float], confidence: float = 0.95, name: str = "values") -> Interval:
-    """Student-t interval of the mean of per-seed ``values`` (at least 2, all finite)."""
+def interval(values: Iterable[float], confidence: float = 0.95, name: str = "values",
+             bounds: tuple[float, float] | None = None) -> Interval:
+    """Student-t interval of the mean of per-seed ``values`` (at least 2, all finite).
+
+    ``bounds``: the range the quantity can take (e.g. (0, 100) for a share in %, (0, 25) for
+    modes, (−1, 1) for a correlation). The t-interval is then cut to that range: the
+    intersection of a confidence interval with the parameter space has the same coverage, and
+    no printed interval claims values the quantity cannot take.
+    """
     array = seed_values(values, name)
     confidence = _check_confidence(confidence)
     n = array.size
     mean, std = float(array.mean()), float(array.std(ddof=1))
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
-    return Interval(mean, std, mean - half, mean + half, n, confidence)
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        lo, hi = (float(b) for b in bounds)
+        if not lo < hi:
+            raise ClaimError(f"bounds: got {bounds!r}; allowed: (low, high) with low < high")
+        low, high = max(low, lo), min(high, hi)
+    return Interval(mean, std, low, high, n, confidence)
 
 
 def _num(value: float, digits: int) -> str:
@@ -314,7 +327,8 @@ def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, 
 
 
 def versus(values: Iterable[float], reference: float, *, name: str, expect: Side, reference_name: str | None = None,
-           confidence: float = 0.95, digits: int = 2, unit: str = "", over: str = "seeds") -> Check:
+           confidence: float = 0.95, digits: int = 2, unit: str = "", over: str = "seeds",
+           bounds: tuple[float, float] | None = None) -> Check:
     """Does our per-seed quantity lie above (or below) a fixed reference value?
 
     Rule: the ``confidence`` t-interval of the mean over seeds lies entirely above (below)
@@ -330,7 +344,7 @@ def versus(values: Iterable[float], reference: float, *, name: str, expect: Side
     if too_few is not None:
         return too_few
     (array,) = kept.arrays
-    iv = interval(array, confidence, name)
+    iv = interval(array, confidence, name, bounds)
     side = iv.side(float(reference))
     number = f"{_num(reference, digits)}{unit}"
     ref = f"{reference_name} ({number})" if reference_name else number
@@ -353,7 +367,7 @@ def versus(values: Iterable[float], reference: float, *, name: str, expect: Side
 
 def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance: float,
             paper_std: float | None = None, paper_name: str = "the paper's value", confidence: float = 0.95,
-            digits: int = 2, unit: str = "", over: str = "seeds") -> Check:
+            digits: int = 2, unit: str = "", over: str = "seeds", bounds: tuple[float, float] | None = None) -> Check:
     """Does our value match the paper's (or a theory's: ``paper_name="1/M"``)?
 
     Rule: the paper's value (widened to value ± std when the paper gives a std) overlaps the
@@ -376,10 +390,11 @@ def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance
     if too_few is not None:
         return too_few
     (array,) = kept.arrays
-    iv = interval(array, confidence, name)
+    iv = interval(array, confidence, name, bounds)
     paper = f"{paper_name} ({_num(paper_value, digits)}" + (f" ± {_num(spread, digits)}" if paper_std is not None else "") + f"{unit})"
     low, high = paper_value - spread, paper_value + spread
-    half = (iv.high - iv.low) / 2
+    # precision is judged on the uncut half-width: cutting to the range must not make an estimate look sharper
+    half = float(stats.t.ppf(0.5 + iv.confidence / 2, iv.n - 1)) * iv.std / math.sqrt(iv.n)
     if iv.high < low:
         where, verdict = f"lies below {paper}", CONTRADICTED
     elif iv.low > high:
@@ -601,6 +616,11 @@ class ClaimLedger:
         chosen = self.records if claim_ids is None else [self[i] for i in claim_ids]
         return "\n".join(f"- {r.sentence()}" for r in chosen)
 
+    def details(self, title: str = "How each verdict was reached: the numbers, intervals and rules") -> str:
+        """The generated sentences of :meth:`markdown` folded in a MyST dropdown, so that each claim is
+        stated once on the page (in the claims table) and its evidence is one click away."""
+        return f"````{{dropdown}} {title}\n{self.markdown()}\n````"
+
     def table(self) -> pd.DataFrame:
         """Claim, paper, ours and verdict side by side (for a glued table)."""
         return pd.DataFrame({"claim": [r.claim for r in self.records], "paper": [r.paper for r in self.records],
@@ -699,6 +719,38 @@ def chapter_statuses(frame: pd.DataFrame, chapters: Sequence[str]) -> pd.DataFra
     return pd.DataFrame(rows, columns=["chapter", "status", "n_claims", "counts"])
 
 
+def counts_by_source(frame: pd.DataFrame) -> pd.DataFrame:
+    """Claims per paper (rows: :data:`SOURCES` present, plus "all") and verdict (columns, fixed order)."""
+    sources = [s for s in SOURCES if (frame["source"] == s).any()] if len(frame) else []
+    rows = []
+    for source in sources + ["all"]:
+        part = frame if source == "all" else frame[frame["source"] == source]
+        rows.append({"paper": source, **{v: int((part["verdict"] == v).sum()) for v in VERDICTS}, "claims": len(part)})
+    return pd.DataFrame(rows, columns=["paper", *VERDICTS, "claims"])
+
+
+def answer(frame: pd.DataFrame, keys: Sequence[tuple[str, str]]) -> tuple[str, list[ClaimRecord]]:
+    """The answer to one question from the claims ``keys`` ((chapter, claim_id) pairs) that were recorded.
+
+    Rule: "yes" when every comparable claim is reproduced; "no" when every one is contradicted;
+    "not decided" when none is reproduced or contradicted (inconclusive or partly only); "partly"
+    otherwise; "not checked" when none was recorded or none is comparable. Returns the word and
+    the records it rests on.
+    """
+    wanted = set(keys)
+    found = [r for r in records(frame) if (r.chapter, r.claim_id) in wanted]
+    verdicts = [r.verdict for r in found if r.verdict != NOT_COMPARABLE]
+    if not verdicts:
+        return "not checked", found
+    if all(v == REPRODUCED for v in verdicts):
+        return "yes", found
+    if all(v == CONTRADICTED for v in verdicts):
+        return "no", found
+    if not any(v in (REPRODUCED, CONTRADICTED) for v in verdicts):
+        return "not decided", found
+    return "partly", found
+
+
 def status_text(status: str, counts: str) -> str:
     """'partly (2 reproduced, 1 not reproduced)' or just the status when there is nothing to count."""
     return f"{status} ({counts})" if counts else status
@@ -753,7 +805,7 @@ def find_upwards(name: str, start: str | Path = ".") -> Path:
 
 
 __all__ = [
-    "CLAIMS_FOLDER", "COLUMNS", "SOURCES", "CONTRADICTED", "INCONCLUSIVE", "NOT_COMPARABLE", "NOT_YET_CHECKED", "PARTLY",
+    "CLAIMS_FOLDER", "COLUMNS", "SOURCES", "answer", "counts_by_source", "CONTRADICTED", "INCONCLUSIVE", "NOT_COMPARABLE", "NOT_YET_CHECKED", "PARTLY",
     "Present", "REPRODUCED", "models_to_decide", "present",
     "VERDICTS", "Check", "ClaimError", "ClaimLedger", "ClaimRecord", "Interval", "chapter_link", "chapter_status",
     "chapter_statuses", "claims_markdown_table", "direction_and_size", "find_upwards", "interval", "link",

@@ -387,3 +387,44 @@ def test_a_claim_names_its_paper():
     assert ledger.frame().source.tolist() == ["DRS", "DRS", "DRS", "DDLS"]
     with pytest.raises(ClaimError, match="source: got 'MH'; allowed: 'DRS', 'DDLS'"):
         ledger.record("x", "y", "z", claims.not_comparable("w"), source="MH")
+
+
+def test_questions_are_answered_by_a_stated_rule_and_counts_split_by_paper():
+    ledger = make_ledger()  # gain: reproduced, value: contradicted, schematic: not comparable
+    ledger.record("ddls", "DDLS claim", "98 %", claims.matches([90.0, 91.0, 90.5], 98.0, name="x", tolerance=2),
+                  source="DDLS")
+    frame = ledger.frame()
+    chapter = ledger.chapter
+    assert claims.answer(frame, [(chapter, "gain")])[0] == "yes"
+    assert claims.answer(frame, [(chapter, "value")])[0] == "no"
+    word, found = claims.answer(frame, [(chapter, "gain"), (chapter, "value"), (chapter, "schematic")])
+    assert word == "partly" and [r.claim_id for r in found] == ["gain", "value", "schematic"]
+    assert claims.answer(frame, [(chapter, "schematic")])[0] == "not checked"
+    assert claims.answer(frame, [("other", "gain")]) == ("not checked", [])
+    noisy = ClaimLedger("x")
+    noisy.record("a", "a", "a", claims.paired([1.0, -1.0, 0.5], [0.0, 0.0, 0.0], a_name="A", b_name="B"))
+    assert claims.answer(noisy.frame(), [("x", "a")])[0] == "not decided"
+    table = claims.counts_by_source(frame)
+    assert table["paper"].tolist() == ["DRS", "DDLS", "all"]
+    assert table.set_index("paper").loc["DRS", [REPRODUCED, CONTRADICTED, NOT_COMPARABLE]].tolist() == [1, 1, 1]
+    assert table.set_index("paper").loc["DDLS", CONTRADICTED] == 1 and table["claims"].tolist() == [3, 1, 4]
+
+
+def test_details_fold_the_sentences_once():
+    ledger = make_ledger()
+    folded = ledger.details()
+    assert folded.startswith("````{dropdown} How each verdict was reached") and folded.endswith("\n````")
+    assert ledger.markdown() in folded and folded.count("**Reproduced.**") == 1
+
+
+def test_intervals_are_cut_to_the_possible_range_without_changing_the_precision_test():
+    modes = [24.0, 25.0, 25.0, 25.0, 25.0]
+    iv = claims.interval(modes, bounds=(0, 25))
+    assert iv.high == 25.0 and iv.low == pytest.approx(claims.interval(modes).low)
+    check = claims.matches(modes, 24.8, paper_std=0.4, tolerance=0.5, name="modes", bounds=(0, 25), digits=1)
+    assert "[24.2, 25.0]" in check.finding
+    assert check.verdict == INCONCLUSIVE  # the uncut half-width 0.56 is what the tolerance sees
+    share = claims.versus([0.0, 1.0, 12.0], 50.0, name="share", expect="below", bounds=(0, 100), digits=1)
+    assert check.low >= 0 and "[0.0, " in share.finding and share.verdict == REPRODUCED
+    with pytest.raises(ClaimError, match="bounds"):
+        claims.interval([1.0, 2.0], bounds=(1, 1))

@@ -76,7 +76,8 @@ def main() -> None:
                                       setting=name, scale=data["scale"], numerics=args.numerics,
                                       train_seconds=round(seconds, 1),
                                       options=json.dumps(setting, sort_keys=True), threads=args.threads,
-                                      torch_version=torch.__version__, machine=platform.machine())
+                                      torch_version=torch.__version__, machine=platform.machine(),
+                                      cpu_capability=torch.backends.cpu.get_cpu_capability())
         frame = pd.concat([frame, pd.DataFrame(rows)], ignore_index=True)
         write_csv_atomic(frame, out)
         best = pd.DataFrame(regime.summarise(rows))
