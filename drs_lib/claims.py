@@ -297,7 +297,9 @@ def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, 
     d = x - y
     n = d.size
     ours = f"{a_name} {_mean_std(x, digits, unit)}, {b_name} {_mean_std(y, digits, unit)}"
-    difference = f"the paired difference ({a_name} − {b_name}) is {_mean_std(d, digits, unit)} over {n} {over}"
+    # a difference of two percentages is in percentage points (and may be negative)
+    d_unit = " points" if unit.strip() == "%" else unit
+    difference = f"the paired difference ({a_name} − {b_name}) is {_mean_std(d, digits, d_unit)} over {n} {over}"
     if min_seeds is not None:
         if isinstance(min_seeds, bool) or not isinstance(min_seeds, int) or not 1 <= min_seeds <= n:
             raise ClaimError(f"min_seeds: got {min_seeds!r}; allowed: an integer in [1, {n}] (the number of seeds)")
@@ -321,7 +323,7 @@ def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, 
         rule=f"{a_name} {expect} {b_name}: the {_pct(confidence)} t-interval of the paired difference over {over} lies {expect} 0 "
              f"(contradicted if it lies {_OTHER_SIDE[expect]} 0, inconclusive if it contains 0)",
         ours=ours,
-        finding=f"Ours: {ours}; {difference}, and its {_pct(confidence)} interval {_range(iv, digits, unit)} {where}.{decide}{note}",
+        finding=f"Ours: {ours}; {difference}, and its {_pct(confidence)} interval {_range(iv, digits, d_unit)} {where}.{decide}{note}",
         n_seeds=n, estimate=iv.mean, low=iv.low, high=iv.high,
     )
 

@@ -45,8 +45,18 @@ def test_each_defect_is_named():
     assert checks(clean_facts(tables=[{"name": "t", "headRows": [["", "a", "b"], ["method", "", ""]], "rowHeaders": []}])) == ["header-row"]
     assert checks(clean_facts(tables=[{"name": "t", "headRows": [["", "a"]], "rowHeaders": ["0", "1", "2"]}])) == ["index"]
     assert checks(clean_facts(tables=[{"name": "t", "headRows": [["pct_high_quality"]], "rowHeaders": []}])) == ["headers"]
-    assert checks(clean_facts(overflowing=["table by 120 px"])) == ["overflow"]
-    assert checks(clean_facts(overflowing=["table by 120 px"]), width=400) == [], "overflow is judged at 1400 px"
+    table, image_box = {"what": "table", "px": 120, "table": True}, {"what": "image x.png", "px": 120, "table": False}
+    assert checks(clean_facts(overflowing=[table])) == ["overflow"]
+    assert checks(clean_facts(overflowing=[image_box])) == ["overflow"]
+    assert checks(clean_facts(overflowing=[table]), width=400) == ["overflow"], "a table must scroll on a phone too"
+    assert checks(clean_facts(overflowing=[image_box]), width=400) == [], "images scale down at 400 px"
+    assert checks(clean_facts(markupText="the GAN setting {glue:text}`gan_preset_text` of drs_lib")) == ["markup"]
+    assert checks(clean_facts(markupText="see {doc}`A1_gan_regime`")) == ["markup"]
+    assert checks(clean_facts(markupText="a dict {key: 1} is fine")) == []
+    assert checks(clean_facts(captions=["Figure 06-B. One.", "Figure 06-B. Two.", "Figure 06-C. Three."])) == ["figure-label"]
+    assert checks(clean_facts(captions=["Figure 3 (paper). Real.", "Figure 02-A. Share."])) == []
+    assert checks(clean_facts(proseText="its 95 % interval [−1.7, 10.9] % contains 0")) == ["interval-range"]
+    assert checks(clean_facts(proseText="its 95 % interval [0.0, 10.9] % and [12.5, 100.0] %")) == []
     assert checks(clean_facts(pageWidth=698), width=400) == ["page-width"]
     assert checks(clean_facts(images=[{**image, "natural": 779, "shown": 768}])) == ["dpi"]  # 97 dpi
     assert checks(clean_facts(images=[{**image, "alt": "../../_images/ab12.png"}])) == ["alt"]

@@ -16,8 +16,12 @@ and a 400 px wide window. Checks, per page and width (name: what fails it):
 * ``truncated``: a table cell is cut off (ends in ``...``).
 * ``header-row``, ``index``, ``headers``: a table has an orphan header row (one label over
   empty cells), shows a frame's row numbers 0..n-1, or has snake_case code names as headers.
-* ``overflow`` (1400 px): a table, figure, image or formula sticks out of the content column
-  without scrolling inside its own container.
+* ``overflow``: a table, figure, image or formula sticks out of the content column without
+  scrolling inside its own container (a box that clips it, ``overflow: hidden``, hides columns
+  and counts as overflow); at 400 px only tables are judged (images scale down).
+* ``markup``: MyST markup left as text, e.g. ``{glue:text}`` or ``{doc}`` inside backticks.
+* ``figure-label``: two figures on one page share a label ("Figure 06-B." twice).
+* ``interval-range``: a printed interval of a percentage reaches below 0 % or above 100 %.
 * ``page-width`` (400 px): the page itself scrolls sideways on a phone.
 * ``dpi`` (1400 px): a raster image is shown at under 150 dpi relative to its CSS size
   (naturalWidth / displayed width x 96).
@@ -46,7 +50,10 @@ from pathlib import Path
 
 WIDTHS = (1400, 400)
 CHECKS = ("offline", "images", "math", "errors", "nbval", "placeholder", "truncated", "header-row",
-          "index", "headers", "overflow", "page-width", "dpi", "alt")
+          "index", "headers", "overflow", "page-width", "dpi", "alt", "markup", "figure-label", "interval-range")
+MARKUP = re.compile(r"\{(glue|glue:text|glue:md|glue:figure|doc|ref|cite|cite:p|cite:t|numref|eq)\}`?")
+FIGURE_LABEL = re.compile(r"^(Figure [0-9A-Za-z]+(?:[-–][0-9A-Za-z]+)?)(?: \(paper\))?\.")
+PERCENT_INTERVAL = re.compile(r"\[([−-]?\d+(?:\.\d+)?), ([−-]?\d+(?:\.\d+)?)\] ?%")
 HEIGHT = 900
 MIN_DPI = 150.0
 SKIP_PAGES = {"genindex.html", "search.html"}
@@ -69,11 +76,17 @@ async () => {
   const hidden = document.createElement('div');
   hidden.style.position = 'absolute'; hidden.style.left = '-99999px'; hidden.style.width = column.width + 'px';
   hidden.appendChild(clone); document.body.appendChild(hidden);
-  const proseText = clone.innerText; hidden.remove();
+  const proseText = clone.innerText;
+  // Inline code stays (a role inside backticks renders as code), code blocks and cell inputs go.
+  const markupClone = article.cloneNode(true);
+  markupClone.querySelectorAll('pre, script, style, .highlight, .cell_input, mjx-assistive-mml').forEach(n => n.remove());
+  hidden.innerHTML = ''; hidden.appendChild(markupClone);
+  const markupText = markupClone.innerText; hidden.remove();
+  const captions = Array.from(article.querySelectorAll('figcaption')).map(c => c.innerText.trim());
   const scrollsInside = (el) => {
     for (let a = el.parentElement; a && a !== article.parentElement; a = a.parentElement) {
       const ox = getComputedStyle(a).overflowX;
-      if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') {
+      if (ox === 'auto' || ox === 'scroll') {
         const r = a.getBoundingClientRect();
         return r.right <= column.right + 1 && r.left >= column.left - 1;
       }
@@ -92,7 +105,7 @@ async () => {
     const r = el.getBoundingClientRect();
     if (r.width === 0) return;
     const over = Math.max(r.right - column.right, column.left - r.left);
-    if (over > 1 && !scrollsInside(el)) overflowing.push(describe(el) + ' by ' + Math.round(over) + ' px');
+    if (over > 1 && !scrollsInside(el)) overflowing.push({what: describe(el), px: Math.round(over), table: el.tagName === 'TABLE'});
   });
   const images = imgs.map(img => {
     const r = img.getBoundingClientRect();
@@ -118,7 +131,7 @@ async () => {
     mathjax, mathCount: mathNodes.length,
     typeset: document.querySelectorAll('mjx-container').length,
     mathErrors: document.querySelectorAll('mjx-merror').length,
-    proseText, fullText: article.innerText, overflowing, images, cells, tables, errors, strays,
+    proseText, markupText, captions, fullText: article.innerText, overflowing, images, cells, tables, errors, strays,
     pageWidth: document.documentElement.scrollWidth, windowWidth: window.innerWidth,
     columnWidth: column.width,
   };
@@ -191,9 +204,22 @@ def evaluate(page: str, width: int, facts: dict, requests: list[str]) -> list[Fa
             if image["inArticle"] and (not image["alt"].strip() or image["alt"] == image["src"]
                                        or image["alt"].split("/")[-1] == image["src"]):
                 fail("alt", f"image {image['src']} has no descriptive alt text")
+        for match in MARKUP.finditer(facts.get("markupText", "")):
+            at = match.start()
+            fail("markup", f"MyST markup shown as text: …{facts['markupText'][max(0, at - 30):at + 40]!r}…")
+            break
+        labels = [m.group(1) for c in facts.get("captions", []) if (m := FIGURE_LABEL.match(c))]
+        for label in sorted({label for label in labels if labels.count(label) > 1}):
+            fail("figure-label", f"{labels.count(label)} figures labelled {label!r}")
+        for match in PERCENT_INTERVAL.finditer(facts["proseText"]):
+            low, high = (float(v.replace("−", "-")) for v in match.groups())
+            if low < 0 or high > 100:
+                fail("interval-range", f"interval {match.group(0)!r} leaves [0, 100] %")
+    for item in facts["overflowing"]:
+        item = item if isinstance(item, dict) else {"what": str(item), "px": 0, "table": True}
+        if width >= 1000 or item["table"]:
+            fail("overflow", f"{item['what']} by {item['px']} px beyond the content column ({facts['columnWidth']:.0f} px)")
     if width >= 1000:
-        for item in facts["overflowing"]:
-            fail("overflow", f"{item} beyond the content column ({facts['columnWidth']:.0f} px)")
         for image in facts["images"]:
             if image["loaded"] and image["raster"] and image["shown"] > 0 and image["inArticle"]:
                 dpi = image["natural"] / image["shown"] * 96
