@@ -44,7 +44,7 @@ HTML_FULL := _build/html
 HTML_QUICK := _build/quick-book/_build/html
 HTML := $(if $(filter quick,$(MODE)),$(HTML_QUICK),$(HTML_FULL))
 
-.PHONY: help setup book notebooks test test-lib test-notebooks test-portability check-book publish benchmark sweep sweep-switched clean
+.PHONY: help setup book notebooks test test-lib test-install test-notebooks test-portability check-book publish benchmark sweep sweep-switched clean
 
 help:
 	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -110,6 +110,11 @@ book: $(HTML)/index.html
 
 test-lib: $(SETUP_STAMP)
 	$(PY) -m pytest tests
+
+# Only the install tests (part of test-lib too): each install line of the README into a fresh
+# virtual environment, as a user installs it (tests/test_install.py; needs PyPI or pip's cache).
+test-install: $(SETUP_STAMP)
+	$(PY) -m pytest tests/test_install.py
 
 test-notebooks: $(EXECUTED_QUICK)
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(EXECUTED_QUICK)

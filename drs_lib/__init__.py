@@ -6,6 +6,7 @@ there is no import circle):
 
 Foundations (no drs_lib imports, or only each other)
 
+- :mod:`drs_lib._optional`        an optional package's ImportError names the extra that installs it
 - :mod:`drs_lib.device`           ``device="auto"`` resolution
 - :mod:`drs_lib.rng`              one explicit ``torch.Generator`` per run for the samplers
 - :mod:`drs_lib.io`               atomic writes: nothing half-written survives an interrupt

@@ -20,6 +20,8 @@ import math
 import numpy as np
 import torch
 
+from drs_lib._optional import optional_imports
+
 Tensor = torch.Tensor
 
 __all__ = ["Calibrator", "fit_calibrator", "calibration_z_statistic", "CALIBRATION_METHODS"]
@@ -112,8 +114,9 @@ def fit_calibrator(
     [epsilon, 1 - epsilon] so calibrated logits stay finite.
     Use equal numbers of real and fake samples: the log-ratio reading assumes a balanced prior.
     """
-    from sklearn.isotonic import IsotonicRegression
-    from sklearn.linear_model import LogisticRegression
+    with optional_imports("calibration"):
+        from sklearn.isotonic import IsotonicRegression
+        from sklearn.linear_model import LogisticRegression
 
     if method not in CALIBRATION_METHODS:
         raise ValueError(f"method must be 'isotonic' or 'logistic', got {method!r}")

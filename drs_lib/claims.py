@@ -45,10 +45,13 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
+from drs_lib._optional import optional_imports
 from drs_lib.io import write_csv_atomic
+
+with optional_imports("metrics"):
+    import pandas as pd
+    from scipy import stats
 
 REPRODUCED = "reproduced"
 PARTLY = "partly"

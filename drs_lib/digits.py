@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from drs_lib._optional import optional_imports
+
 __all__ = [
     "ImageDataset",
     "register_dataset",
@@ -110,7 +112,8 @@ def split_dataset(dataset: ImageDataset, holdout_fraction: float = 0.3, seed: in
 @register_dataset("sklearn_digits")
 def _load_sklearn_digits() -> ImageDataset:
     """scikit-learn's bundled UCI handwritten digits: 1,797 gray 8x8 images, pixel values 0..16."""
-    from sklearn.datasets import load_digits
+    with optional_imports("digits"):
+        from sklearn.datasets import load_digits
 
     bunch = load_digits()
     images = torch.as_tensor(bunch.images, dtype=torch.float32).unsqueeze(1) / 16.0 * 2.0 - 1.0

@@ -37,8 +37,12 @@ JMLR 2021); this module only checks the inputs, fixes the conventions and return
 from __future__ import annotations
 
 import numpy as np
-import ot
 import torch
+
+from drs_lib._optional import optional_imports
+
+with optional_imports("metrics"):
+    import ot
 
 Tensor = torch.Tensor
 ArrayLike = Tensor | np.ndarray

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import torch
 
+from drs_lib._optional import optional_imports
 from drs_lib.rng import make_rng
 
 Tensor = torch.Tensor
@@ -231,7 +232,8 @@ def match_test(samples: Tensor, toy: ExactRatioToy, *, rng: torch.Generator | in
     threshold (at least n_tests / alpha - 1 permutations), otherwise that test could never fail:
     ValueError.
     """
-    from scipy.stats import chi2_contingency, ks_2samp
+    with optional_imports("metrics"):
+        from scipy.stats import chi2_contingency, ks_2samp
 
     if samples.ndim != 2 or samples.shape[1] != toy.target.dim:
         raise ValueError(f"samples must be (n, {toy.target.dim}); got {tuple(samples.shape)}")

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from drs_lib import drs as drs_module
+from drs_lib._optional import optional_imports
 from drs_lib.calibration import CALIBRATION_METHODS, fit_calibrator
 from drs_lib.ddls import LANGEVIN_METHODS, ddls_sample
 from drs_lib.device import resolve_device
@@ -208,8 +209,9 @@ def run_method(
     info: dict = {}
     result: Any = None
     if opts.get("calibration") is not None:
-        import sklearn.isotonic  # noqa: F401  (a one-off import of seconds is not a per-sample cost)
-        import sklearn.linear_model  # noqa: F401
+        with optional_imports("calibration"):  # a one-off import of seconds is not a per-sample cost
+            import sklearn.isotonic  # noqa: F401
+            import sklearn.linear_model  # noqa: F401
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     start = time.perf_counter()

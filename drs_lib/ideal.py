@@ -14,8 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy import stats
 from torch import Tensor
+
+from drs_lib._optional import optional_imports
+
+with optional_imports("metrics"):
+    from scipy import stats
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # only the annotation: writing a frame needs its .to_csv, not pandas itself
+    import pandas as pd
 
 
 def _umask() -> int:

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.patches
-from matplotlib.ticker import MaxNLocator
-import matplotlib.pyplot as plt
-import seaborn as sns
 import torch
-from matplotlib.figure import Figure
 from torch import Tensor
 
 from drs_lib import style
+from drs_lib._optional import optional_imports
+
+with optional_imports("plots"):
+    import matplotlib.patches
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
 
 __all__ = ["scatter_panels", "sweep_plot"]
 

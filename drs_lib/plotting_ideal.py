@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from drs_lib import style
+from drs_lib._optional import optional_imports
 from drs_lib.ideal import GaussianTargetUniformProposal
+
+with optional_imports("plots"):
+    import matplotlib.pyplot as plt
+
 
 TARGET_COLOUR = "black"
 ACCEPT_COLOUR = style.PALETTE[0]

@@ -7,14 +7,18 @@ descriptive alt text).
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
-import seaborn as sns
 import torch
-from matplotlib.figure import Figure
 
 from drs_lib import style
+from drs_lib._optional import optional_imports
+
+with optional_imports("plots"):
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+    from matplotlib.figure import Figure
+
 
 __all__ = ["image_grid", "plot_figure2", "plot_figure7", "plot_best_worst", "plot_interpolations", "BEFORE", "AFTER", "ACCEPTED", "REJECTED"]
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
-import pandas as pd
-from matplotlib.figure import Figure
-
 from drs_lib import style
+from drs_lib._optional import optional_imports
 from drs_lib.tradeoff import DRS, GENERATOR, THRESHOLD
+
+with optional_imports("plots"):
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from matplotlib.figure import Figure
+
 
 __all__ = ["quality_diversity_figure", "curve_means"]
 

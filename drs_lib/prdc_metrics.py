@@ -50,10 +50,14 @@ import io
 import math
 from dataclasses import asdict, dataclass
 
-import joblib
 import numpy as np
 import torch
-from prdc import compute_prdc
+
+from drs_lib._optional import optional_imports
+
+with optional_imports("metrics"):
+    import joblib
+    from prdc import compute_prdc
 
 __all__ = ["DEFAULT_K", "MAX_PRDC_POINTS", "PRDC", "precision_recall_density_coverage", "expected_coverage_same_distribution"]
 

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from drs_lib._optional import optional_imports
 from drs_lib.prdc_metrics import DEFAULT_K, PRDC, precision_recall_density_coverage
 
 __all__ = [
@@ -187,7 +188,8 @@ def kernel_inception_distance(
         raise ValueError(f"gamma must be None or > 0; got {gamma!r}")
     if not coef > 0:
         raise ValueError(f"coef must be > 0; got {coef!r}")
-    from torchmetrics.image.kid import KernelInceptionDistance  # imported here: torchmetrics takes seconds to import
+    with optional_imports("metrics"):
+        from torchmetrics.image.kid import KernelInceptionDistance  # imported here: torchmetrics takes seconds to import
 
     with warnings.catch_warnings():  # the metric warns that it buffers features; we pass them in once
         warnings.filterwarnings("ignore", message=".*will save all extracted features.*", category=UserWarning)

@@ -31,16 +31,19 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import matplotlib as mpl
-import matplotlib.colors
-import matplotlib.figure
-import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
-import seaborn as sns
-from cycler import cycler
 
+from drs_lib._optional import optional_imports
 from drs_lib.report import mean_std
+
+with optional_imports("plots"):
+    import matplotlib as mpl
+    import matplotlib.colors
+    import matplotlib.figure
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+    from cycler import cycler
 
 __all__ = [
     "PALETTE", "DPI", "PIXEL_RATIO", "CONTENT_WIDTH_PX", "MIN_TEXT_PX", "MAX_PANELS_PER_ROW",

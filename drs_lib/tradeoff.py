@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import Tensor
 
@@ -32,6 +32,9 @@ from drs_lib import claims
 from drs_lib.claims import Check
 from drs_lib.device import resolve_device
 from drs_lib.drs import Generate, Score, drs_sample, threshold_sample
+
+if TYPE_CHECKING:  # annotations only; the frames come from the caller (claims needs pandas)
+    import pandas as pd
 
 __all__ = ["GENERATOR", "DRS", "THRESHOLD", "DIVERSITY_METRICS", "check_percentiles", "quality_diversity_sweep", "values", "verdicts"]
 

@@ -1,0 +1,208 @@
+"""Each install line the README shows, run as a user runs it.
+
+For each row of the table in the README's "Use drs_lib in your project": a fresh virtual
+environment (no system site-packages), ``pip install torch==2.13.0``, then the row's line (the
+wheel of this checkout, built once per session, with the row's extra). There:
+
+* drs_lib is the installed copy, not this checkout;
+* every module the row lists imports (an extra's row: the core's modules too), and every module
+  that does not import fails with an ImportError naming an extra whose row lists it (a module
+  may import where its row does not promise it: ``ideal`` needs only scipy, which
+  scikit-learn brings to ``[calibration]``);
+* the packages the line must not pull (``ABSENT``) are not installed;
+* the functions the calibration and digits extras exist for work where the line installs
+  scikit-learn, and elsewhere fail naming their extra;
+* each README snippet whose drs_lib imports the row lists runs, by the functions of
+  ``tests/test_readme_snippets.py`` (the extraction and the checks are those).
+
+Slow (20-30 s a row, 2 min 40 s for the file on a busy 2-core machine with pip's cache warm;
+the first run downloads the extras from PyPI): marked ``slow``. ``pytest tests`` runs it;
+``pytest -m "not slow"`` leaves it out; ``make test-install`` runs only this file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import drs_lib
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+MODULES = sorted(p.stem for p in Path(drs_lib.__file__).resolve().parent.glob("*.py") if p.stem != "__init__")
+TORCH = "torch==2.13.0"
+SECTION = "## Use drs_lib in your project"
+
+
+def readme_rows() -> dict[str | None, set[str]]:
+    """extra (None for ``pip install .``) -> the modules its README row lists."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index(SECTION):]
+    section = section[:section.index("\n## ", 1)]
+    rows: dict[str | None, set[str]] = {}
+    for line, modules in re.findall(r"^\| `(pip install [^`]*)` \|[^|]*\|([^|]*)\|$", section, re.M):
+        match = re.fullmatch(r'pip install (?:\.|"\.\[(\w+)\]")', line)
+        assert match, f"README install line {line!r} is not `pip install .` or `pip install \".[extra]\"`"
+        named = set(re.findall(r"`(\w+)(?:\.\w+)?`", modules)) & set(MODULES)
+        rows[match.group(1)] = set(MODULES) if modules.strip() == "every module" else named
+    return rows
+
+
+ROWS = readme_rows()
+CORE = ROWS.get(None, set()) | {m for m in MODULES if m.startswith("_")}  # private helpers come with the core
+#: What a line must not pull (import names): nothing of another extra that its own packages do not need.
+ABSENT = {
+    None: {"pandas", "matplotlib", "seaborn", "sklearn", "scipy", "ot", "prdc", "torchmetrics"},
+    "metrics": {"matplotlib", "seaborn"},
+    "plots": {"sklearn", "ot", "prdc", "torchmetrics"},
+    "calibration": {"pandas", "matplotlib", "seaborn", "ot", "prdc", "torchmetrics"},
+    "digits": {"pandas", "matplotlib", "seaborn", "ot", "prdc", "torchmetrics"},
+    "all": set(),
+}
+#: Functions that need an extra but whose modules the core imports: (code, extra it names).
+CALLS = {
+    "fit_calibrator": ("from drs_lib.calibration import fit_calibrator\n"
+                       "fit_calibrator(torch.randn(64), torch.randn(64) + 1.0)", "calibration"),
+    "sklearn_digits": ("from drs_lib.digits import load_dataset\n"
+                       "assert load_dataset('sklearn_digits').images.shape == (1797, 1, 8, 8)", "digits"),
+}
+#: The README snippets: (function of tests/test_readme_snippets.py, the heading its snippet is under).
+SNIPPETS = {
+    "test_drs_snippet_runs_and_writes_its_files": SECTION,
+    "test_quality_diversity_snippet_runs_and_gives_its_rows": "### Quality against diversity on your GAN",
+}
+
+
+def promised(extra: str | None) -> set[str]:
+    return CORE | ROWS[extra]
+
+
+def sibling(name: str):
+    """Another test file of this folder, as a module (its helpers are reused, not copied)."""
+    sys.path.insert(0, str(TESTS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(TESTS))
+
+
+def snippet_modules(heading: str) -> set[str]:
+    code = sibling("test_readme_snippets").snippet(heading)
+    return set(re.findall(r"^(?:from|import) drs_lib\.(\w+)", code, re.M))
+
+
+def installs_scikit_learn(extra: str | None) -> bool:
+    return extra is not None and "scikit-learn" in sibling("test_optional").extra_packages(extra)
+
+
+def test_the_readme_table_is_read_and_covers_pyproject_and_every_module():
+    import tomllib
+
+    extras = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+    assert set(ROWS) == {None} | extras, "the README's table must show `pip install .` and one line per extra"
+    assert set(ABSENT) == set(ROWS)
+    assert {"drs", "api", "mhgan", "dot", "ddls", "calibration"} <= ROWS[None]
+    assert "distances" in ROWS["metrics"] and "style" in ROWS["plots"]
+    rows = set().union(*(modules for extra, modules in ROWS.items() if extra != "all"))
+    assert rows | CORE == set(MODULES), f"modules no install line but [all] gives: {sorted(set(MODULES) - rows - CORE)}"
+    assert all(snippet_modules(h) for h in SNIPPETS.values())  # the snippets' imports are read
+    assert [e for e in ROWS if installs_scikit_learn(e)] == ["metrics", "calibration", "digits", "all"]
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """This checkout's wheel, built once, from a copy (the build writes beside its sources)."""
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(ROOT / "drs_lib", source / "drs_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path_factory.mktemp("wheel")
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(source)])
+    (built,) = out.glob("drs_lib-*.whl")
+    return built
+
+
+def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+CHECK = textwrap.dedent("""
+    import importlib, importlib.util, json, sys
+    import torch
+    spec = json.loads(sys.argv[1])
+    import drs_lib
+    assert drs_lib.__file__.startswith(sys.prefix), f"drs_lib from {drs_lib.__file__}, not the venv {sys.prefix}"
+    report = {"imported": [], "refused": {}, "present": [], "calls": {}}
+    for module in spec["modules"]:
+        try:
+            importlib.import_module("drs_lib." + module)
+            report["imported"].append(module)
+        except ImportError as error:
+            report["refused"][module] = str(error)
+    report["present"] = [name for name in spec["absent"] if importlib.util.find_spec(name) is not None]
+    for name, code in spec["calls"].items():
+        try:
+            exec(code, {"torch": torch})
+            report["calls"][name] = None
+        except ImportError as error:
+            report["calls"][name] = str(error)
+    sys.path.append(spec["tests"])  # after site-packages; the checkout's drs_lib is not on the path
+    import inspect, pathlib, test_readme_snippets
+    for name in spec["snippets"]:  # a function's one parameter, if any, is the folder to run in
+        function = getattr(test_readme_snippets, name)
+        function(*[pathlib.Path(spec["folder"])] * len(inspect.signature(function).parameters))
+    print(json.dumps(report))
+""")
+
+
+@pytest.mark.parametrize("extra", sorted(ROWS, key=lambda e: (e is not None, e or "")), ids=lambda e: e or "core")
+def test_install_line(extra, wheel, tmp_path):
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", str(venv)])
+    python = str(venv / "bin" / "python")
+    pip = [python, "-m", "pip", "install", "--no-compile", "--disable-pip-version-check", "--quiet"]
+    run(pip + [TORCH])
+    run(pip + [str(wheel) if extra is None else f"{wheel}[{extra}]"])
+    freeze = run([python, "-m", "pip", "freeze"]).stdout
+
+    mine = promised(extra)
+    snippets = [name for name, heading in SNIPPETS.items() if snippet_modules(heading) <= mine]
+    folder = tmp_path / "run"
+    folder.mkdir()
+    spec = {"modules": MODULES, "absent": sorted(ABSENT[extra]), "calls": {k: c for k, (c, _) in CALLS.items()},
+            "tests": str(TESTS), "snippets": snippets, "folder": str(folder)}
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"}}
+    env["OMP_NUM_THREADS"] = env.get("OMP_NUM_THREADS", "1")
+    result = run([python, "-I", "-c", CHECK, json.dumps(spec)], cwd=folder, env=env)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+
+    line = "pip install ." if extra is None else f'pip install ".[{extra}]"'
+    assert sorted(mine - set(report["imported"])) == [], f"{line}: {report['refused']}\n{freeze}"
+    for module, message in report["refused"].items():
+        named = re.search(r'pip install "drs-lib\[(\w+)\]"', message)
+        assert named, f"{line}: drs_lib.{module} failed without naming an extra: {message}"
+        assert module in promised(named.group(1)), f"{line}: drs_lib.{module} names [{named.group(1)}], whose row does not list it"
+    assert report["present"] == [], f"{line} pulled {report['present']}:\n{freeze}"
+    for name, (_, needs) in CALLS.items():
+        message = report["calls"][name]
+        if installs_scikit_learn(extra):
+            assert message is None, f"{line}: {name} failed: {message}"
+        else:
+            assert message is not None and f'pip install "drs-lib[{needs}]"' in message, f"{line}: {name}: {message}"
+    # the line the README names above each snippet runs it (and so does every line that gives its modules)
+    expected = {None: ["test_drs_snippet_runs_and_writes_its_files"],
+                "metrics": list(SNIPPETS)}.get(extra, [])
+    assert set(expected) <= set(snippets), f"{line} runs {snippets}"
