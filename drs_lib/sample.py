@@ -40,7 +40,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from drs_lib import distributed, drs
+from drs_lib import distributed
 from drs_lib.api import DRS
 from drs_lib.device import ALLOWED_DEVICES, resolve_device
 from drs_lib.shards import Progress, sample_to_folder
