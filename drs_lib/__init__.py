@@ -56,7 +56,10 @@ Comparisons and verdicts
 
 Public API and figures
 
+- :mod:`drs_lib.distributed`      numbered batches, their seeds and the collectives: DRS over ``torchrun`` processes
 - :mod:`drs_lib.api`              ``DRS``: the sampler over your own trained ``nn.Module`` s
+- :mod:`drs_lib.shards`           DRS samples into a folder of shards plus a manifest: atomic, resumable
+- :mod:`drs_lib.sample`           the command line (``python -m drs_lib.sample``, also under ``torchrun``)
 - :mod:`drs_lib.style`            one look for every figure and table
 - :mod:`drs_lib.plotting`         scatter panels of the 2D toy experiments
 - :mod:`drs_lib.plotting_ideal`   figures of the idealized 1D setting

@@ -42,7 +42,7 @@ import torch
 from torch import Tensor, nn
 
 import drs_lib
-from drs_lib import drs
+from drs_lib import distributed, drs
 from drs_lib.device import resolve_device
 from drs_lib.heads import BCEHead, ConditionalBCEHead, feature_extractor, fit_bce_head
 from drs_lib.io import atomic_write_bytes
@@ -791,17 +791,32 @@ class DRS:
 
     # calibration ---------------------------------------------------------------------------
     @torch.no_grad()
-    def calibrate(self, n_burn_in: int = 10_000, *, seed: int = 0) -> Calibration:
+    def calibrate(self, n_burn_in: int = 10_000, *, seed: int = 0, numbered: bool | None = None) -> Calibration:
         """BurnIn (Figure 1, right): D̃_M as the largest logit over ``n_burn_in`` proposals, plus diagnostics.
 
         Conditional models: the proposals are split evenly over the classes (``n_burn_in`` in
         all), which gives the global D̃_M and the per-class maxima in one pass. The result is
         kept (``self.calibration``), saved by :meth:`save`, and used by every later sample.
+
+        ``numbered``: draw BurnIn in batches numbered and seeded one by one, spread over the
+        processes of ``torch.distributed`` and all-gathered, so that every rank gets the same
+        D̃_M and the same diagnostics whatever the number of processes
+        (:func:`drs_lib.distributed.numbered_burn_in_logits`). ``None`` (default): numbered when
+        a process group of more than one process is initialised, otherwise the single random
+        stream of earlier versions (the same calibration as before for a seed).
         """
         _check_int("n_burn_in", n_burn_in, self.n_classes or 1)
         _check_int("seed", seed, 0)
         score = self._scorer()
-        if not self.conditional:
+        where = distributed.world(device=self.device)
+        if where.size > 1 if numbered is None else bool(numbered):
+            counts = [(c, n_burn_in // self.n_classes + (c < n_burn_in % self.n_classes)) for c in range(self.n_classes)] \
+                if self.conditional else [(None, n_burn_in)]
+            jobs = [(c, size) for c, count in counts for _, size in _chunks(count, self.batch_size)]
+            logits = distributed.numbered_burn_in_logits(jobs, self._proposer, score, seed=seed, device=self.device, where=where)
+            labels = torch.cat([torch.full((size,), c, dtype=torch.long) for c, size in jobs]) if self.conditional else None
+            per_class = tuple(float(logits[labels == c].max()) for c in range(self.n_classes)) if self.conditional else None
+        elif not self.conditional:
             rng = torch.Generator(device=self.device).manual_seed(_derived_seed(seed, "burn_in"))
             logits = drs.burn_in_logits(self._proposer(None), score, n_burn_in, self.batch_size, rng).double().cpu()
             labels, per_class = None, None
@@ -814,9 +829,9 @@ class DRS:
                 label_parts.append(torch.full((count,), c, dtype=torch.long))
             logits, labels = torch.cat(parts), torch.cat(label_parts)
             per_class = tuple(float(p.max()) for p in parts)
-            if self.d_max_mode == "per_class" and n_burn_in // self.n_classes < 1000:
-                warnings.warn(f"per-class D̃_M from only {n_burn_in // self.n_classes} BurnIn proposals per class; a maximum "
-                              "over so few underestimates the bound: raise n_burn_in", stacklevel=2)
+        if self.d_max_mode == "per_class" and n_burn_in // self.n_classes < 1000:
+            warnings.warn(f"per-class D̃_M from only {n_burn_in // self.n_classes} BurnIn proposals per class; a maximum "
+                          "over so few underestimates the bound: raise n_burn_in", stacklevel=2)
         if not torch.isfinite(logits).all():
             raise ValueError("the discriminator returned non-finite logits during BurnIn")
         d_max = float(logits.max())

@@ -285,6 +285,21 @@ def drs_batches(
     return _judged_batches(generate, score, float(d_max), rng, gamma_percentile, epsilon, batch_size, update_max)
 
 
+def judge(logits: Tensor, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
+          epsilon: float = EPSILON) -> tuple[Tensor, Tensor]:
+    """One batch's accept decisions against a given D̃_M: ``(keep mask, γ)``.
+
+    γ is the ``gamma_percentile``-th percentile of F̂ (eq. 8 with γ = 0) over the batch (``None``:
+    γ = 0), and x is kept when ψ < σ(F̂(x) − γ) with ψ ~ U(0, 1) drawn (float64) from ``rng``.
+    The step :func:`drs_batches` applies to every batch; :mod:`drs_lib.distributed` applies it to
+    batches numbered across processes.
+    """
+    f = F_hat(logits, d_max, 0.0, epsilon)
+    gamma = gamma_for_percentile(f, gamma_percentile) if gamma_percentile is not None else f.new_zeros(())
+    psi = torch.rand(logits.shape, generator=rng, device=logits.device, dtype=torch.float64)
+    return psi < torch.sigmoid(f - gamma), gamma
+
+
 @torch.no_grad()
 def _judged_batches(generate: Generate, score: Score, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
                     epsilon: float, batch_size: int, update_max: bool) -> Iterator[DRSBatch]:
@@ -297,11 +312,8 @@ def _judged_batches(generate: Generate, score: Score, d_max: float, rng: torch.G
                 state["updates"] += 1
                 state["increase"] += batch_max - state["d_max"]
                 state["d_max"] = batch_max
-        f = F_hat(logits, state["d_max"], 0.0, epsilon)
-        gamma = gamma_for_percentile(f, gamma_percentile) if gamma_percentile is not None else f.new_zeros(())
-        state["gamma"] = gamma
-        psi = torch.rand(logits.shape, generator=rng, device=logits.device, dtype=torch.float64)
-        return psi < torch.sigmoid(f - gamma)
+        keep, state["gamma"] = judge(logits, state["d_max"], rng, gamma_percentile, epsilon)
+        return keep
 
     for x, logits, keep in _batches(generate, score, batch_size, rng, decide):
         yield DRSBatch(x, logits, keep, state["gamma"], state["d_max"], state["updates"], state["increase"])
