@@ -41,6 +41,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from drs_lib._optional import optional_imports
 from drs_lib.cached_training import gan_config, keep_training_config
 from drs_lib.data import NORMALISED_SCALE, data_spec, mixture_geometry, to_paper_units
 from drs_lib.metrics import mixture_metrics
@@ -230,7 +231,8 @@ SWEEP_SETTINGS: dict[str, dict[str, Any]] = {
 def read_sweep(path: Any) -> "pd.DataFrame":
     """The sweep CSV (``tools/sweep_mixture.py``) as a frame; rows written before the grid's scale and
     the numerics switch were recorded are the raw grid (``scale`` 1) under native numerics."""
-    import pandas as pd  # the tables are the book's; the rule itself needs none
+    with optional_imports("metrics"):  # the tables are the book's; the rule itself needs no pandas
+        import pandas as pd
 
     frame = pd.read_csv(path)
     if "scale" not in frame:
@@ -276,7 +278,7 @@ GAN_PRESETS: dict[str, dict[str, Any]] = {
     "paper_regime": {
         "setting": "norm w256 lr1e-4 b256",
         "budget_step": 6500,
-        "step_grid": [2000, 4000, 6500],
+        "step_grid": [3000, 6500],
         "keep_training": {"max_steps": 3000, "validation_size": 10_000},
     },
     "quick": {
