@@ -182,6 +182,8 @@ def test_cache_sentence_without_cache_and_with_nothing_read(tmp_path):
     assert run_facts.cache_sentence(nothing, [], []) == \
         "No trained model was read from or written to the model cache in this run."
     assert "no model cache" in run_facts.cache_sentence(run_facts.CacheActivity(None), [], [])
+    assert run_facts.cache_sentence(run_facts.CacheActivity(None), [], [], trains=False) == \
+        "This page trains no model: it reads the results the chapters wrote."
     assert run_facts.format_seconds(42.4) == "42 s" and run_facts.format_seconds(600) == "10.0 min"
 
 

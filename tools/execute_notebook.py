@@ -135,7 +135,7 @@ def cache_directory(notebook, parameters: dict[str, object]) -> Path | None:
     return path if path.is_absolute() else REPO_ROOT / path
 
 
-def gather_facts(mode: str, parameters: dict, seconds: float, activity) -> dict:
+def gather_facts(mode: str, parameters: dict, seconds: float, activity, trains: bool = True) -> dict:
     directory = activity.directory
     read = run_facts.describe_entries(directory, activity.read) if directory else []
     trained = run_facts.describe_entries(directory, activity.trained) if directory else []
@@ -147,7 +147,7 @@ def gather_facts(mode: str, parameters: dict, seconds: float, activity) -> dict:
         "seconds_text": run_facts.format_seconds(seconds),
         "cache": activity.to_json(),
         "cache_read_training_seconds": [f.seconds for f in read],
-        "cache_sentence": run_facts.cache_sentence(activity, read, trained),
+        "cache_sentence": run_facts.cache_sentence(activity, read, trained, trains=trains),
     }
 
 
@@ -183,7 +183,8 @@ def execute(source: Path, destination: Path, mode: str, overrides, timeout: int)
                     log_output=False,
                 )
             seconds = time.perf_counter() - start
-            facts = gather_facts(mode, parameters, seconds, watcher.activity)
+            # 00_* pages summarise the chapters' results (the Makefile runs them last): they train nothing
+            facts = gather_facts(mode, parameters, seconds, watcher.activity, trains=not name.startswith("00_"))
             executed = nbformat.read(partial, as_version=4)
             reader_view.prepare(executed, source, REPO_ROOT, facts)
             nbformat.write(executed, partial)

@@ -177,11 +177,14 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def cache_sentence(activity: CacheActivity, read: list[EntryFacts], trained: list[EntryFacts]) -> str:
+def cache_sentence(activity: CacheActivity, read: list[EntryFacts], trained: list[EntryFacts], *,
+                   trains: bool = True) -> str:
     """One honest sentence about the trained models: read from the cache or trained in this run,
-    with the training time the cache recorded."""
+    with the training time the cache recorded. ``trains=False``: a summary page that trains nothing."""
+    if not trains:
+        return "This page trains no model: it reads the results the chapters wrote."
     if activity.directory is None:
-        return "This run used no model cache: any model on this page was trained during the run."
+        return "This run used no model cache: the models on this page were trained during the run."
     parts = []
     if read:
         known = [f.seconds for f in read if f.seconds is not None]
