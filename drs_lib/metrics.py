@@ -104,6 +104,31 @@ def pct_beyond(samples: Tensor, means: Tensor, std: float, *, stds: float = 2.0,
     return 100.0 * beyond.double().mean(-1)
 
 
+def ranking_auc(scores: Tensor, positive: Tensor) -> float:
+    """Probability that a random positive scores above a random negative (ties count half): the ROC AUC.
+
+    Computed from ranks (the Mann-Whitney statistic), so it is exact and needs no threshold.
+    Used to ask how well a discriminator's logit separates high-quality proposals from the rest.
+    NaN when either class is empty.
+    """
+    scores = torch.as_tensor(scores, dtype=torch.float64).reshape(-1)
+    positive = torch.as_tensor(positive, dtype=torch.bool).reshape(-1)
+    if scores.shape != positive.shape:
+        raise ValueError(f"scores and positive must have the same length; got {scores.numel()} and {positive.numel()}")
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if n_pos == 0 or n_neg == 0:
+        return math.nan
+    order = torch.argsort(scores)
+    ranks = torch.empty_like(scores)
+    ranks[order] = torch.arange(1, scores.numel() + 1, dtype=torch.float64)
+    sorted_scores = scores[order]  # average ranks over ties
+    unique, inverse, counts = torch.unique_consecutive(sorted_scores, return_inverse=True, return_counts=True)
+    ends = torch.cumsum(counts, 0).double()
+    mean_rank = ends - (counts.double() - 1) / 2
+    ranks[order] = mean_rank[inverse]
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
 def gaussian_within(k: float, dim: int = 2) -> float:
     """P(‖x − μ‖ ≤ k·σ) for an isotropic Gaussian in ``dim`` = 2 dimensions: 1 − exp(−k²/2)."""
     if dim != 2:
@@ -158,5 +183,5 @@ def sample_set_scores(reference: Tensor, samples: Tensor, *, n_points: int, seed
             **precision_recall_density_coverage(real, fake, k=k).scores()}
 
 
-__all__ = ["HQ_STDS", "WITHIN", "assign_modes", "gaussian_within", "metrics_rows", "mixture_metrics", "pct_beyond",
+__all__ = ["HQ_STDS", "WITHIN", "assign_modes", "gaussian_within", "metrics_rows", "mixture_metrics", "pct_beyond", "ranking_auc",
            "sample_set_scores"]

@@ -7,7 +7,7 @@ import torch
 
 from drs_lib.data import (NORMALISED_SCALE, data_spec, grid_means, make_sampler, mixture_geometry, sample_mixture,
                           sample_swiss_roll, to_paper_units)
-from drs_lib.metrics import assign_modes, gaussian_within, metrics_rows, mixture_metrics, pct_beyond
+from drs_lib.metrics import ranking_auc, assign_modes, gaussian_within, metrics_rows, mixture_metrics, pct_beyond
 
 torch.set_num_threads(1)
 STD = 0.05
@@ -144,3 +144,17 @@ def test_data_spec_normalises_numbers_for_cache_keys():
     assert data_spec("mixture")["std"] == 0.05
     x = make_sampler(data_spec("swiss_roll"))(10, torch.Generator().manual_seed(0))
     assert x.shape == (10, 2)
+
+
+def test_ranking_auc_known_answers():
+    assert ranking_auc(torch.tensor([0.1, 0.2, 0.8, 0.9]), torch.tensor([False, False, True, True])) == 1.0
+    assert ranking_auc(torch.tensor([0.9, 0.8, 0.2, 0.1]), torch.tensor([False, False, True, True])) == 0.0
+    assert ranking_auc(torch.tensor([0.5, 0.5]), torch.tensor([True, False])) == 0.5  # a tie counts half
+    # 3 positives, 2 negatives: 0.6 and 0.7 beat both negatives, 0.4 beats 0.3 only -> (2 + 2 + 1) / 6
+    assert ranking_auc(torch.tensor([0.3, 0.6, 0.4, 0.5, 0.7]), torch.tensor([False, True, True, False, True])) == pytest.approx(5 / 6)
+    assert math.isnan(ranking_auc(torch.tensor([1.0, 2.0]), torch.tensor([True, True])))
+    # against the definition on random data
+    g = torch.Generator().manual_seed(0)
+    s, y = torch.randn(300, generator=g), torch.rand(300, generator=g) < 0.3
+    pairs = (s[y][:, None] > s[~y][None, :]).double().mean().item()
+    assert ranking_auc(s, y) == pytest.approx(pairs, abs=1e-12)
