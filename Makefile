@@ -147,10 +147,12 @@ sweep: $(SETUP_STAMP)
 	$(PY) tools/sweep_mixture.py --out book/data/regime_sweep.csv
 
 # The chosen setting re-trained as on another CPU (the selection rule requires its regime there too).
+# Up to the snapshot after the chosen one (enough to judge it; a constant-rate run's snapshots are the same).
+SWITCHED_UNTIL ?= $(shell $(PY) -c "from drs_lib import regime; p = regime.gan_preset('paper_regime'); s = regime.SWEEP_SETTINGS[p['setting']]; print(p['budget_step'] + s['eval_every'])")
 SWITCHED_SETTINGS ?= $(shell $(PY) -c "from drs_lib import regime; print(regime.gan_preset('paper_regime')['setting'])")
 sweep-switched: $(SETUP_STAMP)
 	env -u OPENBLAS_CORETYPE MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default $(PY) tools/sweep_mixture.py \
-	  --out book/data/regime_sweep.csv --numerics switched --only "$(SWITCHED_SETTINGS)"
+	  --out book/data/regime_sweep.csv --numerics switched --only "$(SWITCHED_SETTINGS)" --until $(SWITCHED_UNTIL)
 
 # The appendix reads the committed sweep CSV.
 _build/executed/full/A1_gan_regime.ipynb _build/executed/quick/A1_gan_regime.ipynb: book/data/regime_sweep.csv

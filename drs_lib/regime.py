@@ -220,7 +220,7 @@ SWEEP_SETTINGS: dict[str, dict[str, Any]] = {
     "norm w128 lr1e-3 b256": {"scale": NORMALISED_SCALE, "hidden": 128, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 256, "steps": 5000, "eval_every": 250},
     "norm w128 lr5e-4 b256": {"scale": NORMALISED_SCALE, "hidden": 128, "lr_g": 5e-4, "lr_d": 5e-4, "batch_size": 256, "steps": 6000, "eval_every": 250},
     "norm w128 lr2e-4 b256": {"scale": NORMALISED_SCALE, "hidden": 128, "lr_g": 2e-4, "lr_d": 2e-4, "batch_size": 256, "steps": 10000, "eval_every": 500},
-    "norm w128 lr1e-4 b256": {"scale": NORMALISED_SCALE, "hidden": 128, "lr_g": 1e-4, "lr_d": 1e-4, "batch_size": 256, "steps": 12000, "eval_every": 500},
+    "norm w128 lr1e-4 b256": {"scale": NORMALISED_SCALE, "hidden": 128, "lr_g": 1e-4, "lr_d": 1e-4, "batch_size": 256, "steps": 10000, "eval_every": 500},
     "norm w256 lr1e-3 b256": {"scale": NORMALISED_SCALE, "hidden": 256, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 256, "steps": 4000, "eval_every": 250},
     "norm w256 lr5e-4 b256": {"scale": NORMALISED_SCALE, "hidden": 256, "lr_g": 5e-4, "lr_d": 5e-4, "batch_size": 256, "steps": 5000, "eval_every": 250},
     "norm w256 lr2e-4 b256": {"scale": NORMALISED_SCALE, "hidden": 256, "lr_g": 2e-4, "lr_d": 2e-4, "batch_size": 256, "steps": 7000, "eval_every": 250},

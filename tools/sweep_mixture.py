@@ -47,6 +47,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="setting names to run (default: all)")
     parser.add_argument("--cache-dir", default=str(ROOT / ".cache/models"))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--until", type=int, default=None,
+                        help="train only up to this snapshot (with a constant learning rate the snapshots are the same)")
     parser.add_argument("--numerics", choices=["native", "switched"], default="native",
                         help="switched: re-train under " + " ".join(f"{k}={v}" for k, v in SWITCHES.items()))
     args = parser.parse_args()
@@ -68,6 +70,10 @@ def main() -> None:
         if (args.only and name not in args.only) or name in done:
             continue
         data = regime.sweep_data(setting)
+        if args.until is not None:
+            if setting.get("lr_final_fraction", 1.0) != 1.0:
+                parser.error(f"--until: {name!r} decays its learning rate, so a shorter run is not a snapshot of it")
+            setting = {**setting, "steps": min(int(setting["steps"]), args.until)}
         config = gan_config(data, regime.SWEEP_SEEDS, device="cpu", **regime.sweep_options(setting))
         start = time.perf_counter()
         gan = load_or_train_gan(cache, config, name="gan_mixture", device="cpu")
