@@ -8,7 +8,8 @@ bits passes on the machine it was written on and fails elsewhere (an exact float
 k-NN tie, a verdict that crashes on one model's NaN). This check moves the kernels on purpose,
 so such code fails on any machine:
 
-1. the library tests (``pytest tests``) once under each switch alone: numpy/scipy/scikit-learn's
+1. the library tests (``pytest tests -m "not slow"``: all but the install tests, which build
+   virtual environments and do not depend on the kernels) once under each switch alone: numpy/scipy/scikit-learn's
    OpenBLAS forced to its oldest x86 kernel (``OPENBLAS_CORETYPE=Prescott``), torch's vector
    kernels to the generic ones (``ATEN_CPU_CAPABILITY=default``) and MKL's matmuls to their
    compatible path (``MKL_CBWR=COMPATIBLE``);
@@ -123,7 +124,9 @@ def main() -> int:
     python = sys.executable
     ok = True
     for label, switches in SWITCHES.items():
-        ok &= run(f"pytest tests under {label}", [python, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"],
+        # the install tests (marked slow) build venvs and import; they do not depend on the kernels
+        ok &= run(f"pytest tests under {label}",
+                  [python, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", "-m", "not slow"],
                   environment(switches))
     if not args.skip_notebooks:
         ok &= notebooks_under_all_switches(python)
