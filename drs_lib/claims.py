@@ -151,6 +151,13 @@ def _too_few(p: Present, over: str, what: str) -> Check | None:
                           + (f" (no value at position(s) {', '.join(map(str, p.missing))})" if p.missing else ""))
 
 
+def _present_one(values: Iterable[float], name: str, over: str) -> "tuple[np.ndarray, Present] | Check":
+    """One quantity's per-seed values with missing seeds left out, or a not-comparable check if < 2 remain."""
+    kept = present((values, name))
+    too_few = _too_few(kept, over, name)
+    return too_few if too_few is not None else (kept.arrays[0], kept)
+
+
 def models_to_decide(std: float, distance: float, n: int, confidence: float) -> int | None:
     """About how many seeds a t-interval at this spread needs to exclude a point ``distance`` from its mean.
 
@@ -344,11 +351,10 @@ def versus(values: Iterable[float], reference: float, *, name: str, expect: Side
     expect = _check_side(expect)
     if isinstance(reference, bool) or not isinstance(reference, (int, float, np.number)) or not math.isfinite(float(reference)):
         raise ClaimError(f"reference: got {reference!r}; allowed: a finite number")
-    kept = present((values, name))
-    too_few = _too_few(kept, over, name)
-    if too_few is not None:
-        return too_few
-    (array,) = kept.arrays
+    got = _present_one(values, name, over)
+    if isinstance(got, Check):
+        return got
+    array, kept = got
     iv = interval(array, confidence, name, bounds)
     side = iv.side(float(reference))
     number = f"{_num(reference, digits)}{unit}"
@@ -390,11 +396,10 @@ def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not (math.isfinite(tolerance) and tolerance > 0):
         raise ClaimError(f"tolerance: got {tolerance!r}; allowed: a finite number > 0 (the widest half-width "
                          "of our interval that still counts as a match, in the units of the values)")
-    kept = present((values, name))
-    too_few = _too_few(kept, over, name)
-    if too_few is not None:
-        return too_few
-    (array,) = kept.arrays
+    got = _present_one(values, name, over)
+    if isinstance(got, Check):
+        return got
+    array, kept = got
     iv = interval(array, confidence, name, bounds)
     paper = f"{paper_name} ({_num(paper_value, digits)}" + (f" ± {_num(spread, digits)}" if paper_std is not None else "") + f"{unit})"
     low, high = paper_value - spread, paper_value + spread
@@ -444,11 +449,10 @@ def on_seeds(values: Iterable[float], comparison: Comparison, threshold: float, 
         raise ClaimError(f"comparison: got {comparison!r}; allowed: " + ", ".join(map(repr, _COMPARE)))
     if not math.isfinite(float(threshold)):
         raise ClaimError(f"threshold: got {threshold!r}; allowed: a finite number")
-    kept = present((values, name))
-    too_few = _too_few(kept, over, name)
-    if too_few is not None:
-        return too_few
-    (array,) = kept.arrays
+    got = _present_one(values, name, over)
+    if isinstance(got, Check):
+        return got
+    array, kept = got
     n = array.size
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= kept.n_total:
         raise ClaimError(f"k: got {k!r}; allowed: an integer in [1, {kept.n_total}] (the number of seeds)")
