@@ -156,7 +156,7 @@ def verdicts(frame: pd.DataFrame, percentile: float, *, recall_margin: float = 0
                                               b_name="generator", digits=3, over=over),
         f"drs-keeps-{diversity}": claims.versus(drs_spread - base_spread, -recall_margin, expect="above",
                                                 name=f"change in {diversity} with DRS",
-                                                reference_name=f"the margin −{recall_margin:g}", digits=3, over=over),
+                                                reference_name="the margin", digits=3, over=over),
     }
     matched = frame[(frame["method"] == THRESHOLD) & (frame["percentile"] == float(percentile))]
     if not matched.empty:
