@@ -8,10 +8,10 @@ and the cache format, and nothing about where the code lives.
 from __future__ import annotations
 
 import drs_lib
-from drs_lib import train_images
-from drs_lib.cache import ModelCache
-from drs_lib.cached_training import gan_config, keep_training_config
-from drs_lib.data import data_spec
+from drs_lib.training import train_images
+from drs_book.cache import ModelCache
+from drs_book.cached_training import gan_config, keep_training_config
+from drs_lib.problems.data import data_spec
 
 
 def test_library_version_is_the_one_the_cache_was_filled_with():

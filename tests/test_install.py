@@ -72,9 +72,9 @@ ABSENT = {
 }
 #: Functions that need an extra but whose modules the core imports: (code, extra it names).
 CALLS = {
-    "fit_calibrator": ("from drs_lib.calibration import fit_calibrator\n"
+    "fit_calibrator": ("from drs_lib.samplers.calibration import fit_calibrator\n"
                        "fit_calibrator(torch.randn(64), torch.randn(64) + 1.0)", "calibration"),
-    "sklearn_digits": ("from drs_lib.digits import load_dataset\n"
+    "sklearn_digits": ("from drs_lib.problems.digits import load_dataset\n"
                        "assert load_dataset('sklearn_digits').images.shape == (1797, 1, 8, 8)", "digits"),
 }
 #: The README snippets: (function of tests/test_readme_snippets.py, the heading its snippet is under).

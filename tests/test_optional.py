@@ -162,7 +162,7 @@ def test_importing_a_module_without_its_package_names_the_extra(monkeypatch, mod
 
 
 def test_calibration_without_scikit_learn_names_the_calibration_extra(monkeypatch):
-    from drs_lib.calibration import fit_calibrator
+    from drs_lib.samplers.calibration import fit_calibrator
 
     hide(monkeypatch, "sklearn")
     with pytest.raises(ImportError) as error:
@@ -171,7 +171,7 @@ def test_calibration_without_scikit_learn_names_the_calibration_extra(monkeypatc
 
 
 def test_digits_without_scikit_learn_names_the_digits_extra(monkeypatch):
-    from drs_lib.digits import load_dataset
+    from drs_lib.problems.digits import load_dataset
 
     hide(monkeypatch, "sklearn")
     with pytest.raises(ImportError, match=re.escape('pip install "drs-lib[digits]"')):
@@ -179,7 +179,7 @@ def test_digits_without_scikit_learn_names_the_digits_extra(monkeypatch):
 
 
 def test_kid_without_torchmetrics_names_the_metrics_extra(monkeypatch):
-    from drs_lib.scores import kernel_inception_distance
+    from drs_lib.metrics.scores import kernel_inception_distance
 
     hide(monkeypatch, "torchmetrics")
     with pytest.raises(ImportError, match=re.escape('pip install "drs-lib[metrics]"')):

@@ -3,7 +3,7 @@
     python3 tools/notebook_deps.py NAME [NAME ...] > _build/deps.mk
 
 Imports are read from the notebook's code cells and followed through drs_lib's own imports,
-so editing, say, drs_lib/digits.py re-executes only the notebooks that use it. Uses only the
+so editing, say, drs_lib/problems/digits.py re-executes only the notebooks that use it. Uses only the
 standard library, so it runs before the virtual environment exists.
 """
 
