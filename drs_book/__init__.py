@@ -14,6 +14,7 @@ myst_nb) come with the book's toolchain, ``requirements.txt``.
 - :mod:`drs_book.cached_training`  configs as cache keys, load-or-train for the 2D GANs and KeepTraining
 - :mod:`drs_book.regime`           which 2D GAN setting matches the paper's regime; the shared presets
 - :mod:`drs_book.style`            one look for every figure and table
+- :mod:`drs_book.tables`           the tables: "mean ± std" per group, HTML that scrolls on a phone
 - :mod:`drs_book.plotting`         scatter panels of the 2D toy experiments
 - :mod:`drs_book.plotting_ideal`   figures of the idealized 1D setting
 - :mod:`drs_book.plotting_images`  figures of the image experiments

@@ -74,7 +74,7 @@ The command line (top level)
 - :mod:`drs_lib.sample`                    ``python -m drs_lib.sample``, also under ``torchrun``
 
 Old flat paths (``drs_lib.drs``, ``drs_lib.metrics``'s names, ``drs_lib.claims``, ...) still
-import, with a ``DeprecationWarning`` naming the new one (:mod:`drs_lib._moved`).
+import, with a ``DeprecationWarning`` naming the new one (``drs_lib/_moved.py``).
 """
 
 from drs_lib import _moved

@@ -9,7 +9,7 @@ import copy
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -18,9 +18,6 @@ import drs_lib
 from drs_lib.api.results import SAVE_FORMAT, LatentSampler, ModelMismatchError, Calibration, FineTuneReport
 from drs_lib.io import atomic_write_bytes
 from drs_lib.nets.heads import BCEHead, ConditionalBCEHead, feature_extractor
-
-if TYPE_CHECKING:
-    from drs_lib.api.sampler import DRS
 
 
 class Persistence:
