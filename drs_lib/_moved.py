@@ -97,9 +97,21 @@ class _Alias(importlib.abc.Loader):
 def _caller_level() -> int:
     """The stack level of the first frame outside the import machinery (the ``import`` statement)."""
     frame, level = sys._getframe(1), 1
-    while frame is not None and (frame.f_code.co_filename.startswith("<frozen importlib") or frame.f_globals.get("__name__") == __name__):
-        frame, level = frame.f_back, level + 1
+    while frame is not None and _internal(frame):
+        frame = frame.f_back
+        if frame is not None and not _skipped_by_warnings(frame):
+            level += 1
     return level
+
+
+def _internal(frame) -> bool:
+    return _skipped_by_warnings(frame) or frame.f_globals.get("__name__") == __name__
+
+
+def _skipped_by_warnings(frame) -> bool:
+    """The frames ``warnings.warn`` skips itself when counting ``stacklevel`` (the import system's)."""
+    filename = frame.f_code.co_filename
+    return "importlib" in filename and "_bootstrap" in filename
 
 
 class _Finder(importlib.abc.MetaPathFinder):
