@@ -9,8 +9,8 @@ import warnings
 import torch
 
 from drs_lib.api import distributed
-from drs_lib.samplers import drs
 from drs_lib.api.results import Calibration, _derived_seed, _check_int, _chunks
+from drs_lib.samplers import drs
 
 
 class Calibrating:

@@ -11,9 +11,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from drs_lib.samplers import drs
-from drs_lib.device import resolve_device
 from drs_lib.api.results import D_MAX_MODES, LatentSampler, ModelMismatchError, Calibration, FineTuneReport, _check_int, _module_device, _chunks
+from drs_lib.device import resolve_device
+from drs_lib.samplers import drs
 
 
 class _PackedConditional(nn.Module):

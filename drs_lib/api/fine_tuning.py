@@ -12,10 +12,10 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from drs_lib.api.results import KEEP_TRAINING_OPTIONS, BCE_HEAD_OPTIONS, FineTuneReport, _derived_seed, _check_int, _chunks
-from drs_lib.training.keep_training import fit_discriminator
-from drs_lib.nets.heads import BCEHead, ConditionalBCEHead, feature_extractor, fit_bce_head
 from drs_lib.api.construction import _PackedConditional, _pack
+from drs_lib.api.results import KEEP_TRAINING_OPTIONS, BCE_HEAD_OPTIONS, FineTuneReport, _derived_seed, _check_int, _chunks
+from drs_lib.nets.heads import BCEHead, ConditionalBCEHead, feature_extractor, fit_bce_head
+from drs_lib.training.keep_training import fit_discriminator
 
 
 class FineTuning:

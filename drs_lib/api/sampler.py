@@ -5,12 +5,12 @@ its documentation and ``repr``).
 
 from __future__ import annotations
 
-from drs_lib.api.results import _gamma_text
+from drs_lib.api.calibration import Calibrating
 from drs_lib.api.construction import Construction
 from drs_lib.api.fine_tuning import FineTuning
-from drs_lib.api.calibration import Calibrating
-from drs_lib.api.sampling import Sampling
 from drs_lib.api.persistence import Persistence
+from drs_lib.api.results import _gamma_text
+from drs_lib.api.sampling import Sampling
 
 
 class DRS(Construction, FineTuning, Calibrating, Sampling, Persistence):

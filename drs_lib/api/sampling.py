@@ -7,9 +7,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from drs_lib.samplers import drs
 from drs_lib.api.results import MIN_CLASS_BATCH, _DEFAULT, Batch, DRSSamples, _derived_seed, _check_int, _chunks
 from drs_lib.api.stream import _Budget, _Source, DRSStream
+from drs_lib.samplers import drs
 
 
 class Sampling:

@@ -36,8 +36,8 @@ from torch import Tensor
 
 import drs_lib
 from drs_lib.api import distributed
-from drs_lib.samplers import drs
 from drs_lib.api import _DEFAULT, DRS, Batch
+from drs_lib.samplers import drs
 from drs_lib.io import atomic_write_bytes, atomic_write_text
 
 __all__ = ["sample_to_folder", "read_folder", "read_manifest", "Progress", "FolderResult", "MANIFEST", "FORMAT_VERSION"]

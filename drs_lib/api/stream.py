@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 import torch
 from torch import Tensor
 
-from drs_lib.samplers import drs
 from drs_lib.api.results import Batch
+from drs_lib.samplers import drs
 
 
 class _Budget:
