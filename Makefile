@@ -27,12 +27,15 @@ else
   export PATH := $(abspath $(VENV))/bin:$(PATH)
 endif
 PY := $(BIN)python
+# drs_book (the book's machinery: claims, style, report, params, cache, regime, plotting) is not
+# installed: the checkout's root on PYTHONPATH gives it to the tools, papermill's kernels and pytest.
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 MODE := $(if $(filter-out 0,$(QUICK)),quick,full)
 # Notebooks are listed once, in _toc.yml, as book/executed/<name> (the root page included).
 NOTEBOOKS := $(shell sed -n -e 's|^root: *book/executed/\([A-Za-z0-9_]*\) *$$|\1|p' \
                             -e 's|^ *- *file: *book/executed/\([A-Za-z0-9_]*\) *$$|\1|p' _toc.yml)
-LIB_SOURCES := $(wildcard drs_lib/*.py)
+LIB_SOURCES := $(shell find drs_lib drs_book -name '*.py' -not -path '*/__pycache__/*')
 EXECUTED_FULL := $(NOTEBOOKS:%=_build/executed/full/%.ipynb)
 EXECUTED_QUICK := $(NOTEBOOKS:%=_build/executed/quick/%.ipynb)
 EXECUTED := $(if $(filter quick,$(MODE)),$(EXECUTED_QUICK),$(EXECUTED_FULL))
@@ -59,7 +62,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 .cache/conda-env.stamp: requirements.txt pyproject.toml
 	@mkdir -p .cache
-	python -c "import drs_lib, papermill, jupyter_book, nbval" || { echo "error: the drs-book conda env lacks packages; run: conda env update -f environment.yml" >&2; exit 1; }
+	python -c "import drs_lib, drs_book, papermill, jupyter_book, nbval" || { echo "error: the drs-book conda env lacks packages; run: conda env update -f environment.yml" >&2; exit 1; }
 	touch $@
 
 # Each executed notebook also depends on the drs_lib modules it imports (generated list).
@@ -148,8 +151,8 @@ sweep: $(SETUP_STAMP)
 
 # The chosen setting re-trained as on another CPU (the selection rule requires its regime there too).
 # Up to the snapshot after the chosen one (enough to judge it; a constant-rate run's snapshots are the same).
-SWITCHED_UNTIL ?= $(shell $(PY) -c "from drs_lib import regime; p = regime.gan_preset('paper_regime'); s = regime.SWEEP_SETTINGS[p['setting']]; print(p['budget_step'] + s['eval_every'])")
-SWITCHED_SETTINGS ?= $(shell $(PY) -c "from drs_lib import regime; print(regime.gan_preset('paper_regime')['setting'])")
+SWITCHED_UNTIL ?= $(shell $(PY) -c "from drs_book import regime; p = regime.gan_preset('paper_regime'); s = regime.SWEEP_SETTINGS[p['setting']]; print(p['budget_step'] + s['eval_every'])")
+SWITCHED_SETTINGS ?= $(shell $(PY) -c "from drs_book import regime; print(regime.gan_preset('paper_regime')['setting'])")
 sweep-switched: $(SETUP_STAMP)
 	env -u OPENBLAS_CORETYPE MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default $(PY) tools/sweep_mixture.py \
 	  --out book/data/regime_sweep.csv --numerics switched --only "$(SWITCHED_SETTINGS)" --until $(SWITCHED_UNTIL)

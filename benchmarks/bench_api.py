@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_api.py [--samples 20000] [--repeats 5] [--memory-samples 10000 100000]
 
-* **model**: the class-conditional DCGAN of the how-to chapter (:mod:`drs_lib.conditional_gan`,
+* **model**: the class-conditional DCGAN of the how-to chapter (:mod:`drs_lib.training.conditional_gan`,
   latents of shape (n, 32, 1, 1)) with a hinge-style projection discriminator and the paper's BCE
   head on its features (``fine_tune(method="bce_head")``, briefly trained on the digits). The
   weights are not trained: speed does not depend on them, and γ at the 80th percentile keeps
@@ -40,8 +40,8 @@ import time
 import torch
 
 from drs_lib.api import DRS
-from drs_lib.conditional_gan import ConditionalGenerator, ProjectionDiscriminator
-from drs_lib.train_images import DEFAULT_DATA, load_split
+from drs_lib.training.conditional_gan import ConditionalGenerator, ProjectionDiscriminator
+from drs_lib.training.train_images import DEFAULT_DATA, load_split
 
 BATCH = 10_000
 CHUNK = 2_000

@@ -3,10 +3,10 @@ and the cost of the collectives per batch.
 
     .venv/bin/python benchmarks/bench_distributed.py [--samples 20000] [--batch 5000] [--repeats 2]
 
-* **model**: the class-conditional DCGAN of the how-to chapter (:mod:`drs_lib.conditional_gan`,
+* **model**: the class-conditional DCGAN of the how-to chapter (:mod:`drs_lib.training.conditional_gan`,
   latents (n, 32, 1, 1), labels drawn per proposal), untrained: speed does not depend on the
   weights. Its projection discriminator's output is used as the logit (no BCE head here).
-* **1 process**: ``drs_lib.shards.sample_to_folder`` in a plain process (no process group, no
+* **1 process**: ``drs_lib.api.shards.sample_to_folder`` in a plain process (no process group, no
   collectives), the single-process path of ``python -m drs_lib.sample``.
 * **2 processes**: the same call under ``torchrun --standalone --nproc_per_node=2`` (gloo), each
   process with one torch thread. Numbered BurnIn first, then the timed sampling phase.
@@ -14,7 +14,7 @@ and the cost of the collectives per batch.
   D(x, y), for as many proposals in batches of the same size. "x floor" is the sampler's
   proposals/s over the floor's; with two processes on two free cores the ideal is 2.
 * **collectives per batch**: in the 2-process run, the time each rank spent inside the
-  collectives of ``drs_lib.distributed`` (all-gather of batch maxima and counts, gather of the
+  collectives of ``drs_lib.api.distributed`` (all-gather of batch maxima and counts, gather of the
   accepted rows) per batch it drew, which includes waiting for the other rank; and, alone, the
   same three collectives for a round with no model work between them (pure overhead).
 
@@ -37,9 +37,9 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from drs_lib import distributed, shards
+from drs_lib.api import distributed, shards
 from drs_lib.api import DRS
-from drs_lib.conditional_gan import ConditionalGenerator, ProjectionDiscriminator
+from drs_lib.training.conditional_gan import ConditionalGenerator, ProjectionDiscriminator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,7 @@ def floor_seconds(sampler: DRS, proposals: int, batch: int) -> float:
 
 
 class Timed:
-    """Wraps the collectives of drs_lib.distributed (looked up at call time) and adds up their wall time."""
+    """Wraps the collectives of drs_lib.api.distributed (looked up at call time) and adds up their wall time."""
 
     NAMES = ("all_gather_scalars", "gather_rows", "all_gather_rows")
 

@@ -6,7 +6,7 @@ Uses the 25-Gaussian architecture (4 fully connected layers, 128 wide, 2D prior)
 initialised weights: evaluation counts and time per sample do not depend on training (except
 DRS's and MH-GAN's acceptance, which an untrained D makes unrepresentative; the notebook's cost
 table uses the trained GANs). Evaluations are counted by wrapping G and D
-(:class:`drs_lib.harness.EvaluationCounter`), not by formula. Prints one line per method.
+(:class:`drs_lib.compare.harness.EvaluationCounter`), not by formula. Prints one line per method.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from drs_lib.data import make_sampler  # noqa: E402
-from drs_lib.harness import DEFAULT_METHODS, run_method  # noqa: E402
+from drs_lib.problems.data import make_sampler  # noqa: E402
+from drs_lib.compare.harness import DEFAULT_METHODS, run_method  # noqa: E402
 from drs_lib.device import resolve_device  # noqa: E402
-from drs_lib.models import discriminator_sizes, generator_sizes, mlp  # noqa: E402
+from drs_lib.nets.models import discriminator_sizes, generator_sizes, mlp  # noqa: E402
 
 
 def main(argv=None) -> int:

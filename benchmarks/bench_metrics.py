@@ -5,11 +5,11 @@
 On two 25-Gaussian sample sets of n points each (the chapters use n = 500 in chapter 06 and
 2,000 in chapter 02):
 
-* **EMD, POT** (:func:`drs_lib.distances.exact_wasserstein`, ``ot.emd2``'s network simplex)
+* **EMD, POT** (:func:`drs_lib.metrics.distances.exact_wasserstein`, ``ot.emd2``'s network simplex)
   against a **peer**, scipy's ``linear_sum_assignment`` on the same cost matrix (with n = m and
   uniform weights the EMD is the optimal assignment's mean cost, so both are exact and must
   agree), and against the **floor**, building the n × n cost matrix that any exact solver needs.
-* **PRDC** (:func:`drs_lib.prdc_metrics.precision_recall_density_coverage`, the ``prdc``
+* **PRDC** (:func:`drs_lib.metrics.prdc_metrics.precision_recall_density_coverage`, the ``prdc``
   package) against its **floor**: the three pairwise distance matrices it needs (real-real,
   fake-fake, real-fake; torch's matrix-product ``cdist``) and the k-th neighbour distance per point.
 
@@ -26,9 +26,9 @@ import time
 import torch
 from scipy.optimize import linear_sum_assignment
 
-from drs_lib.data import sample_mixture
-from drs_lib.distances import exact_wasserstein
-from drs_lib.prdc_metrics import DEFAULT_K, precision_recall_density_coverage
+from drs_lib.problems.data import sample_mixture
+from drs_lib.metrics.distances import exact_wasserstein
+from drs_lib.metrics.prdc_metrics import DEFAULT_K, precision_recall_density_coverage
 
 
 def timed(function) -> tuple[float, object]:

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_sampler.py [--samples 100000] [--repeats 5] [--naive 2000] [--threads N] [--train-steps 1500]
 
-* **batched**: :func:`drs_lib.drs.drs_sample` (BurnIn over 10,000 proposals, γ = 95th percentile
+* **batched**: :func:`drs_lib.samplers.drs.drs_sample` (BurnIn over 10,000 proposals, γ = 95th percentile
   of F̂ per batch of 10,000).
 * **naive loop**: Figure 1 (right) written one sample at a time in Python (BurnIn one proposal
   at a time, then draw z, x = G(z), D̃(x), update D̃_M, σ(F̂), ψ, accept). A per-sample loop cannot
@@ -32,10 +32,10 @@ import time
 
 import torch
 
-from drs_lib import drs
-from drs_lib.data import data_spec, make_sampler
-from drs_lib.models import generator_callable, score_callable
-from drs_lib.train import train_gan
+from drs_lib.samplers import drs
+from drs_lib.problems.data import data_spec, make_sampler
+from drs_lib.nets.models import generator_callable, score_callable
+from drs_lib.training.train import train_gan
 
 
 @torch.no_grad()

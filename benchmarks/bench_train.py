@@ -4,7 +4,7 @@
 
 Prints a small table (seed-steps per second, speed-up) and checks that every seed trained in the
 stack ends with the same parameters as the same seed trained alone (up to float rounding).
-"Sequential (same code)" runs :func:`drs_lib.train.train_gan` with one seed at a time;
+"Sequential (same code)" runs :func:`drs_lib.training.train.train_gan` with one seed at a time;
 "--plain" adds an independent textbook loop with ``nn.Sequential`` models, one seed at a time.
 Timings on a shared machine are noisy: run it on an otherwise idle machine.
 """
@@ -18,9 +18,9 @@ import time
 import torch
 import torch.nn.functional as nnf
 
-from drs_lib.data import data_spec, make_sampler
-from drs_lib.models import discriminator_sizes, generator_sizes, mlp
-from drs_lib.train import seed_generator, train_gan
+from drs_lib.problems.data import data_spec, make_sampler
+from drs_lib.nets.models import discriminator_sizes, generator_sizes, mlp
+from drs_lib.training.train import seed_generator, train_gan
 
 
 def plain_run(sample_real, seed: int, steps: int, batch_size: int, lr: float) -> float:

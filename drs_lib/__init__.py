@@ -1,70 +1,88 @@
 """drs_lib: Discriminator Rejection Sampling and its successors, batched and device-agnostic.
 
-Modules, one concept each, listed leaf first (a module imports only modules above it in this
-list; ``tests/test_import_structure.py`` checks that every module is named here and that
-there is no import circle):
+The library, one folder per layer, listed leaf first: a module imports only modules of its own
+folder or of the layers above it in this list (``tests/test_import_structure.py`` checks that
+every module is named here, that each folder imports only earlier ones, that there is no import
+circle, that no sampler imports another, and that nothing here imports the book's machinery,
+``drs_book``, which is not part of the library):
 
-Foundations (no drs_lib imports, or only each other)
+Foundations (top level: no drs_lib imports, or only each other)
 
 - :mod:`drs_lib._optional`        an optional package's ImportError names the extra that installs it
+- :mod:`drs_lib._moved`           the old flat paths (``drs_lib.drs``, ...), deprecated aliases of the new ones
 - :mod:`drs_lib.device`           ``device="auto"`` resolution
 - :mod:`drs_lib.rng`              one explicit ``torch.Generator`` per run for the samplers
 - :mod:`drs_lib.io`               atomic writes: nothing half-written survives an interrupt
-- :mod:`drs_lib.params`           checking notebook (papermill) parameters before any work, declaratively
-- :mod:`drs_lib.cache`            on-disk cache of trained models, keyed by everything that determines them
-- :mod:`drs_lib.report`           numbers in a notebook's prose (glue) and "mean ± std"
+- :mod:`drs_lib.checks`           checks of one argument (an integer, a percentile, a device) naming what is allowed
 
-The samplers (none imports another)
+``samplers/``: the samplers (none imports another)
 
-- :mod:`drs_lib.drs`              the paper's equations (3-8), BurnIn and the batched DRS sampler
-- :mod:`drs_lib.calibration`      recalibrating a discriminator's logit on held-out samples
-- :mod:`drs_lib.mhgan`            Metropolis-Hastings GAN
-- :mod:`drs_lib.dot`              Discriminator Optimal Transport
-- :mod:`drs_lib.ddls`             Discriminator Driven Latent Sampling (Langevin in latent space)
+- :mod:`drs_lib.samplers.drs`              the paper's equations (3-8), BurnIn and the batched DRS sampler
+- :mod:`drs_lib.samplers.calibration`      recalibrating a discriminator's logit on held-out samples
+- :mod:`drs_lib.samplers.mhgan`            Metropolis-Hastings GAN
+- :mod:`drs_lib.samplers.dot`              Discriminator Optimal Transport
+- :mod:`drs_lib.samplers.ddls`             Discriminator Driven Latent Sampling (Langevin in latent space)
 
-Data and models
+``problems/``: data and known-answer problems
 
-- :mod:`drs_lib.data`             the 25-Gaussian grid and the Swiss roll
-- :mod:`drs_lib.ideal`            the idealized 1D setting of Section 3.1
-- :mod:`drs_lib.exact_toy`        a known-answer problem with the exact log density ratio
-- :mod:`drs_lib.digits`           small labelled image data sets (stand-ins for ImageNet)
-- :mod:`drs_lib.models`           MLP generator and discriminator, one or S stacked
-- :mod:`drs_lib.convnets`         small convolutional networks for the image experiments
-- :mod:`drs_lib.heads`            BCE heads on a discriminator's features (Section 4.2)
+- :mod:`drs_lib.problems.data`             the 25-Gaussian grid and the Swiss roll
+- :mod:`drs_lib.problems.ideal`            the idealized 1D setting of Section 3.1
+- :mod:`drs_lib.problems.exact_toy`        a known-answer problem with the exact log density ratio
+- :mod:`drs_lib.problems.digits`           small labelled image data sets (stand-ins for ImageNet)
 
-Metrics (no sampler, no training code)
+``nets/``: networks
 
-- :mod:`drs_lib.distances`        distances between sample sets (exact EMD, sliced Wasserstein, energy)
-- :mod:`drs_lib.prdc_metrics`     precision, recall, density and coverage
-- :mod:`drs_lib.metrics`          the 25-Gaussian benchmark's metrics (Tables 1 and 3), and EMD + PRDC of one set
-- :mod:`drs_lib.scores`           classifier-feature scores (IS, FID, KID analogues)
+- :mod:`drs_lib.nets.models`               MLP generator and discriminator, one or S stacked
+- :mod:`drs_lib.nets.convnets`             small convolutional networks for the image experiments
+- :mod:`drs_lib.nets.heads`                BCE heads on a discriminator's features (Section 4.2)
 
-Training (a notebook's trained models go through the model cache)
+``metrics/``: metrics (no sampler, no training code)
 
-- :mod:`drs_lib.train`            2D GAN training, S seeds stacked, and the per-seed random streams
-- :mod:`drs_lib.keep_training`    the paper's KeepTraining (and ``fit_discriminator`` for any module)
-- :mod:`drs_lib.cached_training`  configs as cache keys, load-or-train for the 2D GANs and KeepTraining
-- :mod:`drs_lib.train_images`     image classifier, hinge GAN (the shared hinge loop) and BCE head
-- :mod:`drs_lib.conditional_gan`  the class-conditional DCGAN of the "your own GAN" chapter
-- :mod:`drs_lib.regime`           which 2D GAN setting matches the paper's regime; the shared presets
+- :mod:`drs_lib.metrics.distances`         distances between sample sets (exact EMD, sliced Wasserstein, energy)
+- :mod:`drs_lib.metrics.prdc_metrics`      precision, recall, density and coverage
+- :mod:`drs_lib.metrics.mixture`           the 25-Gaussian benchmark's metrics (Tables 1 and 3), and EMD + PRDC of one set
+- :mod:`drs_lib.metrics.scores`            classifier-feature scores (IS, FID, KID analogues)
 
-Comparisons and verdicts
+``training/``: training (a trained model goes through a cache the caller passes in)
 
-- :mod:`drs_lib.harness`          the samplers side by side on one trained GAN
-- :mod:`drs_lib.claims`           claims checked against the papers, verdicts computed
-- :mod:`drs_lib.tradeoff`         quality against diversity as γ sweeps: DRS vs thresholding, with verdicts
+- :mod:`drs_lib.training.train`            2D GAN training, S seeds stacked, and the per-seed random streams
+- :mod:`drs_lib.training.keep_training`    the paper's KeepTraining (and ``fit_discriminator`` for any module)
+- :mod:`drs_lib.training.train_images`     image classifier, hinge GAN (the shared hinge loop) and BCE head
+- :mod:`drs_lib.training.conditional_gan`  the class-conditional DCGAN of the "your own GAN" chapter
 
-Public API and figures
+``compare/``: the samplers compared
 
-- :mod:`drs_lib.distributed`      numbered batches, their seeds and the collectives: DRS over ``torchrun`` processes
-- :mod:`drs_lib.api`              ``DRS``: the sampler over your own trained ``nn.Module`` s
-- :mod:`drs_lib.shards`           DRS samples into a folder of shards plus a manifest: atomic, resumable
-- :mod:`drs_lib.sample`           the command line (``python -m drs_lib.sample``, also under ``torchrun``)
-- :mod:`drs_lib.style`            one look for every figure and table
-- :mod:`drs_lib.plotting`         scatter panels of the 2D toy experiments
-- :mod:`drs_lib.plotting_ideal`   figures of the idealized 1D setting
-- :mod:`drs_lib.plotting_images`  figures of the image experiments
-- :mod:`drs_lib.plotting_tradeoff` the quality–diversity figure (precision/recall, density/coverage)
+- :mod:`drs_lib.compare.harness`           the samplers side by side on one trained GAN
+- :mod:`drs_lib.compare.tradeoff`          quality against diversity as γ sweeps: DRS vs thresholding
+
+``api/``: the public API (``drs_lib.api`` lists its own modules: the ``DRS`` class split into
+construction, fine-tuning, calibration, sampling and persistence)
+
+- :mod:`drs_lib.api.results`               what the API hands back, its defaults and shared helpers
+- :mod:`drs_lib.api.distributed`           numbered batches, their seeds and the collectives: DRS over ``torchrun`` processes
+- :mod:`drs_lib.api.stream`                the chunked iterator behind ``DRS.stream``
+- :mod:`drs_lib.api.construction`          ``DRS.__init__``: the models checked, the latent and labels held
+- :mod:`drs_lib.api.fine_tuning`           ``DRS.fine_tune``: KeepTraining or a BCE head
+- :mod:`drs_lib.api.calibration`           ``DRS.calibrate``: BurnIn
+- :mod:`drs_lib.api.sampling`              ``DRS.sample``, ``DRS.stream``, ``DRS.generate``
+- :mod:`drs_lib.api.persistence`           ``DRS.save`` and ``DRS.load``
+- :mod:`drs_lib.api.sampler`               ``DRS``: the sampler over your own trained ``nn.Module`` s
+- :mod:`drs_lib.api.shards`                DRS samples into a folder of shards plus a manifest: atomic, resumable
+
+The command line (top level)
+
+- :mod:`drs_lib.sample`                    ``python -m drs_lib.sample``, also under ``torchrun``
+
+Old flat paths (``drs_lib.drs``, ``drs_lib.metrics``'s names, ``drs_lib.claims``, ...) still
+import, with a ``DeprecationWarning`` naming the new one (``drs_lib/_moved.py``).
 """
 
+from drs_lib import _moved
+
 __version__ = "0.1.0"
+
+_moved.install()
+
+
+def __getattr__(name: str):
+    return _moved.old_attribute(name)

@@ -10,7 +10,7 @@ them, so that a missing package fails with the install line instead of a bare
     with optional_imports("metrics"):
         import ot
 
-    ImportError: drs_lib.distances needs the optional package 'ot' (POT); install it with:
+    ImportError: drs_lib.metrics.distances needs the optional package 'ot' (POT); install it with:
     pip install "drs-lib[metrics]" (from a checkout: pip install ".[metrics]")
 """
 

@@ -10,7 +10,7 @@ takes them (``D`` giving the logit D̃). ``--sampler drs.pt`` adds what ``DRS.sa
 head or KeepTrained D from ``fine_tune``, the latent, the γ rule). Then: BurnIn spread over the
 processes (``DRS.calibrate(numbered=True)``: one D̃_M for all), and the sampling phase over
 numbered batches, written by rank 0 as shards plus a manifest
-(:func:`drs_lib.shards.sample_to_folder`). The samples are the same for a seed whatever the
+(:func:`drs_lib.api.shards.sample_to_folder`). The samples are the same for a seed whatever the
 number of processes (on one kind of device). Interrupted? Run the same command again: it goes
 on from the shards written and ends with what an uninterrupted run writes.
 
@@ -40,10 +40,10 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from drs_lib import distributed
+from drs_lib.api import distributed
 from drs_lib.api import DRS
 from drs_lib.device import ALLOWED_DEVICES, resolve_device
-from drs_lib.shards import Progress, sample_to_folder
+from drs_lib.api.shards import Progress, sample_to_folder
 
 __all__ = ["main", "load_factory", "parse_args"]
 

@@ -8,10 +8,10 @@ import torch
 from scipy import stats
 from torch import nn
 
-from drs_lib import drs
+from drs_lib.samplers import drs
 from drs_lib.api import DRS, ModelMismatchError
-from drs_lib.ideal import GaussianTargetUniformProposal, ks_test
-from drs_lib.models import generator_callable, mlp, score_callable
+from drs_lib.problems.ideal import GaussianTargetUniformProposal, ks_test
+from drs_lib.nets.models import generator_callable, mlp, score_callable
 
 torch.set_num_threads(1)
 

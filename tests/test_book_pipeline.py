@@ -50,7 +50,7 @@ quick = False         # small, fast run
 ```
 
 ```{{code-cell}} ipython3
-def check_float(name, value, minimum):  # stands in for drs_lib.params (no torch import: fast)
+def check_float(name, value, minimum):  # stands in for drs_book.params (no torch import: fast)
     if not isinstance(value, (int, float)) or value < minimum:
         raise ValueError(f"parameter {{name!r}}: got {{value!r}}; allowed: a number >= {{minimum}}")
 
@@ -97,7 +97,7 @@ def test_machine_cells_are_hidden_and_prose_stays(tmp_path):
     counts = reader_view.prepare(notebook, tmp_path / "tiny.md", REPO, facts_for_tests())
     assert counts == {"injected": 1, "check": 1, "nbval": 1, "folded_parameters": 0}
     hidden = [c.source.splitlines()[0] for c in notebook.cells if "remove-cell" in c.metadata.get("tags", [])]
-    assert hidden == ["# Parameters", "def check_float(name, value, minimum):  # stands in for drs_lib.params (no torch import: fast)", "# NBVAL_CHECK_OUTPUT"]
+    assert hidden == ["# Parameters", "def check_float(name, value, minimum):  # stands in for drs_book.params (no torch import: fast)", "# NBVAL_CHECK_OUTPUT"]
     work = next(c for c in notebook.cells if c.source.startswith("import time"))
     assert "remove-cell" not in work.metadata.get("tags", [])
     # Title, then the two generated boxes, then the author's prose.

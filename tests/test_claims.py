@@ -1,4 +1,4 @@
-"""Verdict rules (drs_lib.claims) on hand-made per-seed numbers with known answers."""
+"""Verdict rules (drs_book.claims) on hand-made per-seed numbers with known answers."""
 
 import math
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from drs_lib import claims
-from drs_lib.claims import (
+from drs_book import claims
+from drs_book.claims import (
     CONTRADICTED, INCONCLUSIVE, NOT_COMPARABLE, NOT_YET_CHECKED, PARTLY, REPRODUCED, ClaimError, ClaimLedger,
 )
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 import drs_lib
-from drs_lib import params
-from drs_lib.cache import ModelCache
+from drs_book import params
+from drs_book.cache import ModelCache
 from drs_lib.device import resolve_device
 from drs_lib.io import atomic_write_bytes, write_csv_atomic
 

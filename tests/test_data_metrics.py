@@ -5,9 +5,9 @@ import math
 import pytest
 import torch
 
-from drs_lib.data import (NORMALISED_SCALE, data_spec, grid_means, make_sampler, mixture_geometry, sample_mixture,
+from drs_lib.problems.data import (NORMALISED_SCALE, data_spec, grid_means, make_sampler, mixture_geometry, sample_mixture,
                           sample_swiss_roll, to_paper_units)
-from drs_lib.metrics import ranking_auc, assign_modes, gaussian_within, metrics_rows, mixture_metrics, pct_beyond
+from drs_lib.metrics.mixture import ranking_auc, assign_modes, gaussian_within, metrics_rows, mixture_metrics, pct_beyond
 
 torch.set_num_threads(1)
 STD = 0.05

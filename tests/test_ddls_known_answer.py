@@ -2,7 +2,7 @@
 deliver samples of p_d (Che et al. 2020, Theorem 1; Azadi et al. 2019, Sec. 3.1).
 
 The generator is affine (x = A z + b, p_g = N(b, A A^T)), the target a mixture of four unequal
-Gaussians (drs_lib.exact_toy.default_toy). "Indistinguishable from the target" is decided by
+Gaussians (drs_lib.problems.exact_toy.default_toy). "Indistinguishable from the target" is decided by
 exact_toy.match_test against the real-vs-real null at the same sample size, and the same check
 is shown to reject what is not the target (the generator, chains too short to cross between
 modes, a logit twice too large), so passing it means something.
@@ -13,10 +13,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from drs_lib.ddls import ddls_sample
-from drs_lib.drs import drs_sample
-from drs_lib.distances import energy_distance
-from drs_lib.exact_toy import AffineGaussianGenerator, GaussianMixture, default_toy, energy_permutation_test, match_test
+from drs_lib.samplers.ddls import ddls_sample
+from drs_lib.samplers.drs import drs_sample
+from drs_lib.metrics.distances import energy_distance
+from drs_lib.problems.exact_toy import AffineGaussianGenerator, GaussianMixture, default_toy, energy_permutation_test, match_test
 
 torch.set_num_threads(1)
 

@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from drs_lib.calibration import fit_calibrator as fit_calibrator_shared
-from drs_lib.ddls import (
+from drs_lib.samplers.calibration import fit_calibrator as fit_calibrator_shared
+from drs_lib.samplers.ddls import (
     calibrated_score,
     choose_step_size,
     ddls_sample,
@@ -17,9 +17,9 @@ from drs_lib.ddls import (
     mala_acceptance_by_step_size,
     mala_log_acceptance,
 )
-from drs_lib.harness import EvaluationCounter
-from drs_lib.dot import dot_sample, dot_transport, estimate_k_eff
-from drs_lib.mhgan import (
+from drs_lib.compare.harness import EvaluationCounter
+from drs_lib.samplers.dot import dot_sample, dot_transport, estimate_k_eff
+from drs_lib.samplers.mhgan import (
     calibration_z_statistic,
     fit_calibrator,
     mh_acceptance_probability,

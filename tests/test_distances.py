@@ -9,7 +9,7 @@ import pytest
 import scipy.stats
 import torch
 
-from drs_lib.distances import energy_distance, exact_wasserstein, random_directions, sliced_wasserstein, wasserstein_1d
+from drs_lib.metrics.distances import energy_distance, exact_wasserstein, random_directions, sliced_wasserstein, wasserstein_1d
 
 torch.set_num_threads(1)
 
@@ -97,7 +97,7 @@ def test_wasserstein_1d_equal_sizes_fast_path_agrees_with_merged_grid():
     assert torch.allclose(fast, merged, rtol=1e-10)
 
 
-# ---- exact Wasserstein / EMD (POT's ot.emd2 through drs_lib.distances.exact_wasserstein) ----
+# ---- exact Wasserstein / EMD (POT's ot.emd2 through drs_lib.metrics.distances.exact_wasserstein) ----
 
 
 def test_exact_wasserstein_of_identical_sets_is_zero():

@@ -1,4 +1,4 @@
-"""DRS over numbered batches (drs_lib.distributed), the shard folder (drs_lib.shards) and the command line
+"""DRS over numbered batches (drs_lib.api.distributed), the shard folder (drs_lib.api.shards) and the command line
 (drs_lib.sample), in one process. The runs over several processes are in tests/test_distributed_torchrun.py."""
 
 import json
@@ -8,9 +8,11 @@ import pytest
 import torch
 from torch import nn
 
-from drs_lib import api, distributed, drs, sample, shards
+from drs_lib import api, sample
+from drs_lib.api import distributed, shards
+from drs_lib.samplers import drs
 from drs_lib.api import DRS
-from drs_lib.models import mlp
+from drs_lib.nets.models import mlp
 
 torch.set_num_threads(1)
 
@@ -212,7 +214,7 @@ def test_rounds_deal_batches_in_turn():
 
 FACTORY = '''
 import torch
-from drs_lib.models import mlp
+from drs_lib.nets.models import mlp
 
 def load():
     return mlp((2, 16, 2), torch.Generator().manual_seed(0)), mlp((2, 16, 1), torch.Generator().manual_seed(1))

@@ -19,7 +19,8 @@ import pytest
 import torch
 
 import drs_lib
-from drs_lib import sample, shards
+from drs_lib import sample
+from drs_lib.api import shards
 
 pytestmark = pytest.mark.multiprocess
 torch.set_num_threads(1)
@@ -31,7 +32,7 @@ import time
 import torch
 from torch import nn
 
-from drs_lib.models import mlp
+from drs_lib.nets.models import mlp
 
 
 def load():

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from drs_lib import drs
+from drs_lib.samplers import drs
 
 EXTREME_LOGITS = torch.linspace(-1e4, 1e4, 2001, dtype=torch.float64)
 

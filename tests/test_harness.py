@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from drs_lib.harness import DEFAULT_METHODS, KINDS, check_spec, method_seed, run_method
-from drs_lib.models import discriminator_sizes, generator_sizes, mlp
+from drs_lib.compare.harness import DEFAULT_METHODS, KINDS, check_spec, method_seed, run_method
+from drs_lib.nets.models import discriminator_sizes, generator_sizes, mlp
 
 torch.set_num_threads(1)
 

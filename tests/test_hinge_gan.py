@@ -1,8 +1,8 @@
 """Both image GANs train exactly as they did before they shared one hinge-loss loop.
 
-``drs_lib.train_images.train_gan`` (chapters 04-05) and ``drs_lib.conditional_gan.train_conditional_gan``
+``drs_lib.training.train_images.train_gan`` (chapters 04-05) and ``drs_lib.training.conditional_gan.train_conditional_gan``
 (chapter 07) each held a copy of the same hinge-loss loop until it became
-``drs_lib.train_images.train_hinge_gan``. ``_loop_before_sharing`` below is that loop as it stood
+``drs_lib.training.train_images.train_hinge_gan``. ``_loop_before_sharing`` below is that loop as it stood
 in both functions (the two copies differed only in the label argument and the latent's shape). This
 test was first run against the library *before* the loop was shared, where it compared the reference
 with the original copies, so its passing now means the cached models did not change: bit-identical
@@ -16,10 +16,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as nnf
 
-from drs_lib import conditional_gan, train_images
-from drs_lib.conditional_gan import ConditionalGenerator, ProjectionDiscriminator
-from drs_lib.convnets import Discriminator, Generator
-from drs_lib.digits import ImageDataset
+from drs_lib.training import conditional_gan, train_images
+from drs_lib.training.conditional_gan import ConditionalGenerator, ProjectionDiscriminator
+from drs_lib.nets.convnets import Discriminator, Generator
+from drs_lib.problems.digits import ImageDataset
 
 DEVICE = torch.device("cpu")
 

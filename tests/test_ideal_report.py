@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from drs_lib import drs
-from drs_lib.ideal import GaussianTargetUniformProposal, ks_test
-from drs_lib.report import mean_std, plain
+from drs_lib.samplers import drs
+from drs_lib.problems.ideal import GaussianTargetUniformProposal, ks_test
+from drs_book.report import mean_std, plain
 
 PROBLEM = GaussianTargetUniformProposal(half_width=3.0, target_std=1.0)
 

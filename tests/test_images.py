@@ -3,12 +3,12 @@
 import pytest
 import torch
 
-from drs_lib import drs
-from drs_lib.cache import ModelCache
-from drs_lib.convnets import BCEHead, Classifier, Discriminator, DRSCritic, Generator, stage_plan
-from drs_lib.digits import ImageDataset, available_datasets, load_dataset, register_dataset, split_dataset
-from drs_lib.plotting_images import image_grid
-from drs_lib.train_images import get_classifier, get_image_gan
+from drs_lib.samplers import drs
+from drs_book.cache import ModelCache
+from drs_lib.nets.convnets import BCEHead, Classifier, Discriminator, DRSCritic, Generator, stage_plan
+from drs_lib.problems.digits import ImageDataset, available_datasets, load_dataset, register_dataset, split_dataset
+from drs_book.plotting_images import image_grid
+from drs_lib.training.train_images import get_classifier, get_image_gan
 
 torch.set_num_threads(1)
 

@@ -40,13 +40,30 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
-MODULES = sorted(p.stem for p in Path(drs_lib.__file__).resolve().parent.glob("*.py") if p.stem != "__init__")
+PACKAGE = Path(drs_lib.__file__).resolve().parent
+#: Every module of the wheel, relative to drs_lib (``samplers.drs``); a folder by its ``__init__`` (``api``).
+MODULES = sorted(".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+                 for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts and p != PACKAGE / "__init__.py")
 TORCH = "torch==2.13.0"
 SECTION = "## Use drs_lib in your project"
 
 
+def named_modules(text: str) -> set[str]:
+    """The modules that ``drs_lib.x.y`` names in ``text`` mention: a module, or a folder and all its
+    modules; a trailing function name (``drs_lib.samplers.calibration.fit_calibrator``) is dropped."""
+    out: set[str] = set()
+    for dotted in re.findall(r"\bdrs_lib\.([\w.]+\w)", text):
+        parts = dotted.split(".")
+        while parts and ".".join(parts) not in MODULES:
+            parts.pop()
+        if parts:
+            name = ".".join(parts)
+            out |= {m for m in MODULES if m == name or m.startswith(name + ".")}
+    return out
+
+
 def readme_rows() -> dict[str | None, set[str]]:
-    """extra (None for ``pip install .``) -> the modules its README row lists."""
+    """extra (None for ``pip install .``) -> the modules its README row lists (names written ``drs_lib.x``)."""
     text = (ROOT / "README.md").read_text()
     section = text[text.index(SECTION):]
     section = section[:section.index("\n## ", 1)]
@@ -54,27 +71,26 @@ def readme_rows() -> dict[str | None, set[str]]:
     for line, modules in re.findall(r"^\| `(pip install [^`]*)` \|[^|]*\|([^|]*)\|$", section, re.M):
         match = re.fullmatch(r'pip install (?:\.|"\.\[(\w+)\]")', line)
         assert match, f"README install line {line!r} is not `pip install .` or `pip install \".[extra]\"`"
-        named = set(re.findall(r"`(\w+)(?:\.\w+)?`", modules)) & set(MODULES)
-        rows[match.group(1)] = set(MODULES) if modules.strip() == "every module" else named
+        rows[match.group(1)] = set(MODULES) if modules.strip() == "every module" else named_modules(modules)
     return rows
 
 
 ROWS = readme_rows()
-CORE = ROWS.get(None, set()) | {m for m in MODULES if m.startswith("_")}  # private helpers come with the core
+#: private helpers and the folders' ``__init__`` (which import nothing optional) come with the core
+CORE = ROWS.get(None, set()) | {m for m in MODULES if m.startswith("_") or (PACKAGE / m).is_dir()}
 #: What a line must not pull (import names): nothing of another extra that its own packages do not need.
 ABSENT = {
     None: {"pandas", "matplotlib", "seaborn", "sklearn", "scipy", "ot", "prdc", "torchmetrics"},
     "metrics": {"matplotlib", "seaborn"},
-    "plots": {"sklearn", "ot", "prdc", "torchmetrics"},
     "calibration": {"pandas", "matplotlib", "seaborn", "ot", "prdc", "torchmetrics"},
     "digits": {"pandas", "matplotlib", "seaborn", "ot", "prdc", "torchmetrics"},
     "all": set(),
 }
 #: Functions that need an extra but whose modules the core imports: (code, extra it names).
 CALLS = {
-    "fit_calibrator": ("from drs_lib.calibration import fit_calibrator\n"
+    "fit_calibrator": ("from drs_lib.samplers.calibration import fit_calibrator\n"
                        "fit_calibrator(torch.randn(64), torch.randn(64) + 1.0)", "calibration"),
-    "sklearn_digits": ("from drs_lib.digits import load_dataset\n"
+    "sklearn_digits": ("from drs_lib.problems.digits import load_dataset\n"
                        "assert load_dataset('sklearn_digits').images.shape == (1797, 1, 8, 8)", "digits"),
 }
 #: The README snippets: (function of tests/test_readme_snippets.py, the heading its snippet is under).
@@ -99,7 +115,7 @@ def sibling(name: str):
 
 def snippet_modules(heading: str) -> set[str]:
     code = sibling("test_readme_snippets").snippet(heading)
-    return set(re.findall(r"^(?:from|import) drs_lib\.(\w+)", code, re.M))
+    return named_modules("\n".join(re.findall(r"^(?:from|import) (drs_lib\.[\w.]+)", code, re.M)))
 
 
 def installs_scikit_learn(extra: str | None) -> bool:
@@ -112,8 +128,10 @@ def test_the_readme_table_is_read_and_covers_pyproject_and_every_module():
     extras = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
     assert set(ROWS) == {None} | extras, "the README's table must show `pip install .` and one line per extra"
     assert set(ABSENT) == set(ROWS)
-    assert {"drs", "api", "mhgan", "dot", "ddls", "calibration"} <= ROWS[None]
-    assert "distances" in ROWS["metrics"] and "style" in ROWS["plots"]
+    assert {"samplers.drs", "api", "api.sampler", "samplers.mhgan", "samplers.dot", "samplers.ddls",
+            "samplers.calibration", "sample"} <= ROWS[None]
+    assert {"metrics.distances", "metrics.mixture", "problems.ideal"} <= ROWS["metrics"]
+    assert not any(m.startswith("metrics.") for m in ROWS[None])
     rows = set().union(*(modules for extra, modules in ROWS.items() if extra != "all"))
     assert rows | CORE == set(MODULES), f"modules no install line but [all] gives: {sorted(set(MODULES) - rows - CORE)}"
     assert all(snippet_modules(h) for h in SNIPPETS.values())  # the snippets' imports are read
@@ -130,6 +148,10 @@ def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(source)])
     (built,) = out.glob("drs_lib-*.whl")
+    import zipfile
+
+    tops = {name.split("/")[0] for name in zipfile.ZipFile(built).namelist()}
+    assert tops == {"drs_lib", f"{built.name.split('-')[0]}-{built.name.split('-')[1]}.dist-info"}, tops  # no drs_book
     return built
 
 

@@ -29,10 +29,9 @@ PACKAGE = Path(drs_lib.__file__).resolve().parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 EXTRAS = PROJECT["optional-dependencies"]
 CORE = {re.split(r"[<>=!~;\[ ]", d)[0].lower() for d in PROJECT["dependencies"]}
-#: Imported by functions only the book's notebooks call; these come with the book's toolchain
-#: (requirements.txt), never with drs-lib: report.glue_value (myst_nb) and style.use, which
-#: tries matplotlib_inline and goes on without it outside IPython.
-BOOK_TOOLCHAIN = {("report", "myst_nb"), ("style", "matplotlib_inline")}
+#: Imported by library functions only the book's notebooks call (none since the book's machinery
+#: moved to drs_book, which is not in the wheel and gets its packages from requirements.txt).
+BOOK_TOOLCHAIN: set[tuple[str, str]] = set()
 
 
 def distribution(import_name: str) -> str:
@@ -77,19 +76,27 @@ def third_party_imports(module: str) -> list[tuple[str, str | None, int]]:
         for child in ast.iter_child_nodes(node):
             visit(child, extra)
 
-    visit(ast.parse((PACKAGE / f"{module}.py").read_text()), None)
+    visit(ast.parse(source(module).read_text()), None)
     return found
 
 
-MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+def source(module: str) -> Path:
+    """The file of a module named relative to drs_lib (``metrics.distances``; a folder: its ``__init__``)."""
+    base = PACKAGE.joinpath(*module.split("."))
+    return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+
+
+#: Every module of every folder, relative to drs_lib (``samplers.drs``); folders by their ``__init__``.
+MODULES = sorted(".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+                 for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts and p != PACKAGE / "__init__.py")
 IMPORTS = {m: third_party_imports(m) for m in MODULES}
 
 
 def test_the_imports_are_read():
     # known imports: the reader must see them, or the checks below would pass vacuously
-    assert ("torch", None) in {(top, extra) for top, extra, _ in IMPORTS["drs"]}
-    assert ("ot", "metrics") in {(top, extra) for top, extra, _ in IMPORTS["distances"]}
-    assert ("sklearn", "calibration") in {(top, extra) for top, extra, _ in IMPORTS["calibration"]}  # inside a function
+    assert ("torch", None) in {(top, extra) for top, extra, _ in IMPORTS["samplers.drs"]}
+    assert ("ot", "metrics") in {(top, extra) for top, extra, _ in IMPORTS["metrics.distances"]}
+    assert ("sklearn", "calibration") in {(top, extra) for top, extra, _ in IMPORTS["samplers.calibration"]}  # inside a function
     assert "pandas" not in {top for top, _, _ in IMPORTS["io"]}  # under TYPE_CHECKING
 
 
@@ -97,7 +104,7 @@ def test_the_imports_are_read():
 def test_outside_optional_blocks_a_module_imports_only_the_core_dependencies(module):
     stray = [f"{top} (line {line})" for top, extra, line in IMPORTS[module]
              if extra is None and distribution(top) not in CORE and (module, top) not in BOOK_TOOLCHAIN]
-    assert not stray, (f"drs_lib/{module}.py imports {stray}: not in pyproject's dependencies {sorted(CORE)}; "
+    assert not stray, (f"{source(module).relative_to(ROOT)} imports {stray}: not in pyproject's dependencies {sorted(CORE)}; "
                        "wrap the import in `with optional_imports(<extra>):` and list the package in that extra")
 
 
@@ -106,9 +113,9 @@ def test_an_optional_block_imports_only_what_its_extra_installs(module):
     for top, extra, line in IMPORTS[module]:
         if extra is None:
             continue
-        assert extra in EXTRAS, f"drs_lib/{module}.py:{line} names extra {extra!r}; pyproject has {sorted(EXTRAS)}"
+        assert extra in EXTRAS, f"{source(module).relative_to(ROOT)}:{line} names extra {extra!r}; pyproject has {sorted(EXTRAS)}"
         assert distribution(top) in extra_packages(extra), (
-            f"drs_lib/{module}.py:{line} imports {top!r} under optional_imports({extra!r}), "
+            f"{source(module).relative_to(ROOT)}:{line} imports {top!r} under optional_imports({extra!r}), "
             f"but that extra installs {sorted(extra_packages(extra))}")
 
 
@@ -128,7 +135,8 @@ def hide(monkeypatch: pytest.MonkeyPatch, package: str) -> None:
 def reimport(monkeypatch: pytest.MonkeyPatch, module: str):
     # both restored after the test, so that other tests see the modules (and classes) they imported
     monkeypatch.delitem(sys.modules, f"drs_lib.{module}", raising=False)
-    monkeypatch.delattr(drs_lib, module, raising=False)
+    parent, _, leaf = f"drs_lib.{module}".rpartition(".")
+    monkeypatch.delattr(importlib.import_module(parent), leaf, raising=False)
     return importlib.import_module(f"drs_lib.{module}")
 
 
@@ -142,16 +150,10 @@ def assert_names_extra(error: pytest.ExceptionInfo, module: str, package: str, e
 
 
 @pytest.mark.parametrize("module, package, extra", [
-    ("distances", "ot", "metrics"),
-    ("prdc_metrics", "prdc", "metrics"),
-    ("prdc_metrics", "joblib", "metrics"),
-    ("claims", "pandas", "metrics"),
-    ("claims", "scipy", "metrics"),
-    ("ideal", "scipy", "metrics"),
-    ("style", "matplotlib", "plots"),
-    ("style", "seaborn", "plots"),
-    ("plotting", "matplotlib", "plots"),
-    ("plotting_images", "pandas", "plots"),
+    ("metrics.distances", "ot", "metrics"),
+    ("metrics.prdc_metrics", "prdc", "metrics"),
+    ("metrics.prdc_metrics", "joblib", "metrics"),
+    ("problems.ideal", "scipy", "metrics"),
 ])
 def test_importing_a_module_without_its_package_names_the_extra(monkeypatch, module, package, extra):
     reimport(monkeypatch, module)  # it imports with the package present
@@ -162,16 +164,16 @@ def test_importing_a_module_without_its_package_names_the_extra(monkeypatch, mod
 
 
 def test_calibration_without_scikit_learn_names_the_calibration_extra(monkeypatch):
-    from drs_lib.calibration import fit_calibrator
+    from drs_lib.samplers.calibration import fit_calibrator
 
     hide(monkeypatch, "sklearn")
     with pytest.raises(ImportError) as error:
         fit_calibrator(torch.randn(20), torch.randn(20))
-    assert_names_extra(error, "calibration", "sklearn", "calibration")
+    assert_names_extra(error, "samplers.calibration", "sklearn", "calibration")
 
 
 def test_digits_without_scikit_learn_names_the_digits_extra(monkeypatch):
-    from drs_lib.digits import load_dataset
+    from drs_lib.problems.digits import load_dataset
 
     hide(monkeypatch, "sklearn")
     with pytest.raises(ImportError, match=re.escape('pip install "drs-lib[digits]"')):
@@ -179,7 +181,7 @@ def test_digits_without_scikit_learn_names_the_digits_extra(monkeypatch):
 
 
 def test_kid_without_torchmetrics_names_the_metrics_extra(monkeypatch):
-    from drs_lib.scores import kernel_inception_distance
+    from drs_lib.metrics.scores import kernel_inception_distance
 
     hide(monkeypatch, "torchmetrics")
     with pytest.raises(ImportError, match=re.escape('pip install "drs-lib[metrics]"')):

@@ -1,4 +1,4 @@
-"""Declarative parameter checks: the specs of drs_lib.params, and every notebook's schema.
+"""Declarative parameter checks: the specs of drs_book.params, and every notebook's schema.
 
 Each notebook's cell after ``parameters`` holds ``PARAMETERS = {name: spec}`` and one call,
 ``params.check_parameters(globals(), PARAMETERS)``. The tests below run that cell on the
@@ -15,7 +15,7 @@ import jupytext
 import pytest
 import torch
 
-from drs_lib import params
+from drs_book import params
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
@@ -158,7 +158,7 @@ def test_existing_file_is_located_and_otherwise_refused(tmp_path):
 def test_a_broken_schema_is_a_notebook_mistake_not_a_bad_value():
     with pytest.raises(TypeError, match=r"\['n_seeds'\].*not defined"):
         params.check_parameters({}, {"n_seeds": params.Int()})
-    with pytest.raises(TypeError, match="not a drs_lib.params spec"):
+    with pytest.raises(TypeError, match="not a drs_book.params spec"):
         params.check_parameters({"n": 1}, {"n": int})
     with pytest.raises(TypeError, match="'pool_size'.*earlier"):
         params.check_parameters({"n_show": 1, "pool_size": 10},

@@ -1,4 +1,4 @@
-"""Precision, recall, density and coverage (``prdc`` through drs_lib.prdc_metrics): known answers."""
+"""Precision, recall, density and coverage (``prdc`` through drs_lib.metrics.prdc_metrics): known answers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from drs_lib.prdc_metrics import DEFAULT_K, expected_coverage_same_distribution, precision_recall_density_coverage
+from drs_lib.metrics.prdc_metrics import DEFAULT_K, expected_coverage_same_distribution, precision_recall_density_coverage
 
 torch.set_num_threads(1)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from drs_lib import regime
-from drs_lib.cached_training import gan_config
-from drs_lib.data import NORMALISED_SCALE, data_spec, grid_means, make_sampler
-from drs_lib.train import train_gan
+from drs_book import regime
+from drs_book.cached_training import gan_config
+from drs_lib.problems.data import NORMALISED_SCALE, data_spec, grid_means, make_sampler
+from drs_lib.training.train import train_gan
 
 SETTINGS = {"a": {"hidden": 8, "steps": 4, "eval_every": 2}, "b": {"hidden": 16, "steps": 4, "eval_every": 2}}
 

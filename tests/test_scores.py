@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from drs_lib.scores import (
+from drs_lib.metrics.scores import (
     ClassifierScores,
     feature_statistics,
     frechet_distance,

@@ -1,4 +1,4 @@
-"""drs_lib.style: the shared figure look, legibility, alt text, and tables for people."""
+"""drs_book.style: the shared figure look, legibility, alt text, and tables for people."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from drs_lib import plotting, plotting_ideal, plotting_images, style  # noqa: E402
-from drs_lib.ideal import GaussianTargetUniformProposal  # noqa: E402
+from drs_book import plotting, plotting_ideal, plotting_images, style  # noqa: E402
+from drs_lib.problems.ideal import GaussianTargetUniformProposal  # noqa: E402
 
 
 @pytest.mark.parametrize("n, per_row, expected", [(1, 3, (1, 1)), (3, 3, (1, 3)), (4, 3, (2, 2)),
@@ -128,7 +128,7 @@ def library_figures():
     means = torch.tensor([[float(i), float(j)] for i in (-4, 0, 4) for j in (-4, 0, 4)])
     samples = {f"method {i}": torch.randn(300, 2) * 2 for i in range(7)}
     problem = GaussianTargetUniformProposal(half_width=4.0, target_std=1.0)
-    from drs_lib import drs
+    from drs_lib.samplers import drs
 
     sweep = pd.DataFrame({"percentile": np.repeat([50.0, 80.0, 95.0], 2), "seed": [0, 1] * 3,
                           "acceptance_rate": rng.uniform(0.1, 0.9, 6), "inception_score": rng.uniform(5, 9, 6)})

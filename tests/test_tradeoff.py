@@ -1,4 +1,4 @@
-"""The quality–diversity sweep (drs_lib.tradeoff) on a case with a known answer, and its figure.
+"""The quality–diversity sweep (drs_lib.compare.tradeoff) on a case with a known answer, and its figure.
 
 Known answer: proposals N(0, 1.5² I), target N(0, I), and the exact log density ratio as the
 discriminator logit. Rejection sampling with it returns the target, so DRS must keep recall near
@@ -15,10 +15,10 @@ import torch
 
 matplotlib.use("Agg")
 
-from drs_lib.metrics import sample_set_scores  # noqa: E402
-from drs_lib.plotting_tradeoff import curve_means, quality_diversity_figure  # noqa: E402
-from drs_lib.prdc_metrics import precision_recall_density_coverage  # noqa: E402
-from drs_lib.tradeoff import DRS, GENERATOR, THRESHOLD, check_percentiles, quality_diversity_sweep  # noqa: E402
+from drs_lib.metrics.mixture import sample_set_scores  # noqa: E402
+from drs_book.plotting_tradeoff import curve_means, quality_diversity_figure  # noqa: E402
+from drs_lib.metrics.prdc_metrics import precision_recall_density_coverage  # noqa: E402
+from drs_lib.compare.tradeoff import DRS, GENERATOR, THRESHOLD, check_percentiles, quality_diversity_sweep  # noqa: E402
 
 WIDTH = 1.5
 
@@ -134,8 +134,8 @@ def synthetic_frame(drs_recall, threshold_recall, precision_gain=0.2):
 
 
 def test_verdicts_follow_the_numbers():
-    from drs_lib.claims import CONTRADICTED, INCONCLUSIVE, REPRODUCED
-    from drs_lib.tradeoff import values, verdicts
+    from drs_book.claims import CONTRADICTED, INCONCLUSIVE, REPRODUCED
+    from drs_book.tradeoff import values, verdicts
 
     clear = verdicts(synthetic_frame([0.80, 0.81, 0.79, 0.80], [0.60, 0.62, 0.58, 0.61]), 95.0)
     assert {key: check.verdict for key, check in clear.items()} == {

@@ -3,12 +3,12 @@
 import pytest
 import torch
 
-from drs_lib.cache import ModelCache
-from drs_lib.data import data_spec, make_sampler
-from drs_lib.models import StackedMLP, mlp
-from drs_lib.cached_training import gan_config, keep_training_config, load_or_keep_train, load_or_train_gan
-from drs_lib.keep_training import fit_discriminator, keep_training_discriminator
-from drs_lib.train import train_gan
+from drs_book.cache import ModelCache
+from drs_lib.problems.data import data_spec, make_sampler
+from drs_lib.nets.models import StackedMLP, mlp
+from drs_book.cached_training import gan_config, keep_training_config, load_or_keep_train, load_or_train_gan
+from drs_lib.training.keep_training import fit_discriminator, keep_training_discriminator
+from drs_lib.training.train import train_gan
 
 torch.set_num_threads(1)
 MIXTURE = make_sampler(data_spec("mixture"))

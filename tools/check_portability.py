@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT))
 
-from drs_lib.claims import toc_chapters  # noqa: E402
+from drs_book.claims import toc_chapters  # noqa: E402
 
 SWITCHES = {
     "openblas-prescott": {"OPENBLAS_CORETYPE": "Prescott"},

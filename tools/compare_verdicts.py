@@ -20,7 +20,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from drs_lib.claims import read_claims  # noqa: E402
+from drs_book.claims import read_claims  # noqa: E402
 from drs_lib.io import write_csv_atomic  # noqa: E402
 
 

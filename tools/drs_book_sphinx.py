@@ -1,7 +1,7 @@
 """Sphinx extension for the drs-book (listed in _config.yml under sphinx: local_extensions).
 
 * Alt text: an image without an explicit ``alt`` gets the description stored in its PNG
-  (``Description`` text chunk, written by :func:`drs_lib.style.figure_output`), instead of
+  (``Description`` text chunk, written by :func:`drs_book.style.figure_output`), instead of
   the file's hash that HTML writers fall back to.
 * Styles: adds ``tools/book_static/drs-book.css`` (tables that scroll inside their own box,
   readable result tables).

@@ -41,6 +41,11 @@ import papermill
 from drs_lib.io import ordinary_permissions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# drs_book (the book's machinery) is not installed: the notebook's kernel finds it through the
+# checkout's root on PYTHONPATH (the Makefile exports it; set here too for a run by hand).
+REPO = str(Path(__file__).resolve().parents[1])
+if REPO not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH", "")) if p)
 import reader_view  # noqa: E402
 import run_facts  # noqa: E402
 

@@ -1,9 +1,9 @@
-"""Write make dependencies: each executed notebook depends on the drs_lib modules it imports.
+"""Write make dependencies: each executed notebook depends on the drs_lib and drs_book modules it imports.
 
     python3 tools/notebook_deps.py NAME [NAME ...] > _build/deps.mk
 
 Imports are read from the notebook's code cells and followed through drs_lib's own imports,
-so editing, say, drs_lib/digits.py re-executes only the notebooks that use it. Uses only the
+so editing, say, drs_lib/problems/digits.py re-executes only the notebooks that use it. Uses only the
 standard library, so it runs before the virtual environment exists.
 """
 
@@ -15,12 +15,12 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGE = "drs_lib"
+PACKAGES = ("drs_lib", "drs_book")
 CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.S | re.M)
 
 
 def imported_modules(source: str) -> set[str]:
-    """drs_lib submodules named by the imports in ``source`` (cell options and magics skipped)."""
+    """drs_lib and drs_book modules named by the imports in ``source`` (cell options and magics skipped)."""
     lines = [line for line in source.splitlines() if not line.lstrip().startswith((":", "%", "!"))]
     try:
         tree = ast.parse("\n".join(lines))
@@ -29,8 +29,8 @@ def imported_modules(source: str) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == PACKAGE}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == PACKAGE:
+            found |= {alias.name for alias in node.names if alias.name.split(".")[0] in PACKAGES}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PACKAGES:
             found.add(node.module)
             found |= {f"{node.module}.{alias.name}" for alias in node.names}
     return {name for name in found if module_path(name) is not None}
@@ -45,7 +45,7 @@ def module_path(name: str) -> Path | None:
 
 
 def closure(names: set[str]) -> set[Path]:
-    paths = {REPO / PACKAGE / "__init__.py"}
+    paths = {REPO / "drs_lib" / "__init__.py"}
     todo = list(names)
     seen: set[str] = set()
     while todo:
@@ -53,6 +53,8 @@ def closure(names: set[str]) -> set[Path]:
         if name in seen:
             continue
         seen.add(name)
+        parts = name.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # the enclosing packages' __init__
         path = module_path(name)
         if path is None:
             continue

@@ -100,7 +100,7 @@ def hide_machine_cells(notebook) -> dict[str, int]:
         for cell in notebook.cells[index + 1 :]:
             if cell.cell_type != "code" or "injected-parameters" in tags(cell):
                 continue
-            if "check_" in cell.source:  # the drs_lib.params checks (DEVELOPING.md convention)
+            if "check_" in cell.source:  # the drs_book.params checks (DEVELOPING.md convention)
                 add_tag(cell, HIDDEN)
                 counts["check"] += 1
             break

@@ -1,9 +1,9 @@
-"""Run the 25-Gaussian regime sweep (drs_lib.regime) and write its tidy CSV.
+"""Run the 25-Gaussian regime sweep (drs_book.regime) and write its tidy CSV.
 
     .venv/bin/python tools/sweep_mixture.py [--out book/data/regime_sweep.csv] [--only NAME ...]
     MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default .venv/bin/python tools/sweep_mixture.py --numerics switched --only NAME
 
-Each setting (drs_lib.regime.SWEEP_SETTINGS) trains five seeds stacked on its grid (raw or
+Each setting (drs_book.regime.SWEEP_SETTINGS) trains five seeds stacked on its grid (raw or
 normalised), keeps a snapshot every ``eval_every`` steps and measures the unfiltered generator
 there. Settings already in the CSV (for the same ``--numerics``) are skipped (delete the file to
 start over); the CSV is rewritten atomically after each setting, so an interrupted sweep keeps
@@ -32,9 +32,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from drs_lib import regime  # noqa: E402
-from drs_lib.cache import ModelCache  # noqa: E402
-from drs_lib.cached_training import gan_config, load_or_train_gan  # noqa: E402
+from drs_book import regime  # noqa: E402
+from drs_book.cache import ModelCache  # noqa: E402
+from drs_book.cached_training import gan_config, load_or_train_gan  # noqa: E402
 from drs_lib.io import write_csv_atomic  # noqa: E402
 
 #: The environment switches of ``--numerics switched`` (torch reads them when it starts).

@@ -1,0 +1,298 @@
+"""The verdict rules: each turns per-seed numbers into a :class:`Check` (verdict, rule in words,
+our numbers, a generated finding). Part of :mod:`drs_book.claims`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+from scipy import stats
+from drs_book.claims.statistics import REPRODUCED, PARTLY, INCONCLUSIVE, CONTRADICTED, NOT_COMPARABLE, VERDICTS, Side, Comparison, ClaimError, Present, present, models_to_decide, _decide_text, interval, _num, _mean_std, _range, _pct, _check_side
+
+
+# --------------------------------------------------------------------------- verdict rules
+
+
+@dataclass(frozen=True)
+
+
+class Check:
+    """The outcome of one rule: verdict, the rule in words, our numbers, and what they show.
+
+    ``estimate``, ``low`` and ``high`` are the number the rule decided on and its interval
+    (NaN where the rule has none, e.g. a seed count or a claim that is not comparable).
+    """
+
+    verdict: str
+    rule: str
+    ours: str
+    finding: str
+    n_seeds: int = 0
+    estimate: float = math.nan
+    low: float = math.nan
+    high: float = math.nan
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ClaimError(f"verdict: got {self.verdict!r}; allowed: " + ", ".join(map(repr, VERDICTS)))
+        for name in ("rule", "ours", "finding"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
+                raise ClaimError(f"{name}: a non-empty text is required")
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict == REPRODUCED
+
+
+def _too_few(p: Present, over: str, what: str) -> Check | None:
+    """A not-comparable check when fewer than two seeds have a value, else None."""
+    n = p.n_total - len(p.missing)
+    if n >= 2:
+        return None
+    return not_comparable(f"{what} has a value on {n} of {p.n_total} {over}; a verdict needs at least 2"
+                          + (f" (no value at position(s) {', '.join(map(str, p.missing))})" if p.missing else ""))
+
+
+def _present_one(values: Iterable[float], name: str, over: str) -> "tuple[np.ndarray, Present] | Check":
+    """One quantity's per-seed values with missing seeds left out, or a not-comparable check if < 2 remain."""
+    kept = present((values, name))
+    too_few = _too_few(kept, over, name)
+    return too_few if too_few is not None else (kept.arrays[0], kept)
+
+
+_OTHER_SIDE = {"above": "below", "below": "above"}
+
+
+def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, expect: Side = "above",
+           min_seeds: int | None = None, confidence: float = 0.95, digits: int = 2, unit: str = "",
+           over: str = "seeds") -> Check:
+    """Is A above (or below) B, seed by seed? ``a[i]`` and ``b[i]`` come from the same seed.
+
+    Default rule: the ``confidence`` t-interval of the paired difference A − B over seeds lies
+    entirely above 0 (``expect="above"``): reproduced; entirely below 0: contradicted (the effect
+    goes the other way); contains 0: inconclusive. With ``min_seeds=k`` the rule is instead "A
+    above B on at least k of the n seeds": reproduced when it is, contradicted when A is above B
+    on at most n − k seeds (the other way as often as the rule asked for), else inconclusive.
+    Seeds missing a value in A or B are left out (said in the finding).
+    """
+    expect = _check_side(expect)
+    kept = present((a, a_name), (b, b_name))
+    too_few = _too_few(kept, over, f"{a_name} − {b_name}")
+    if too_few is not None:
+        return too_few
+    x, y = kept.arrays
+    note = kept.note(over)
+    d = x - y
+    n = d.size
+    ours = f"{a_name} {_mean_std(x, digits, unit)}, {b_name} {_mean_std(y, digits, unit)}"
+    # a difference of two percentages is in percentage points (and may be negative)
+    d_unit = " points" if unit.strip() == "%" else unit
+    difference = f"the paired difference ({a_name} − {b_name}) is {_mean_std(d, digits, d_unit)} over {n} {over}"
+    if min_seeds is not None:
+        if isinstance(min_seeds, bool) or not isinstance(min_seeds, int) or not 1 <= min_seeds <= n:
+            raise ClaimError(f"min_seeds: got {min_seeds!r}; allowed: an integer in [1, {n}] (the number of seeds)")
+        count = int((d > 0).sum() if expect == "above" else (d < 0).sum())
+        verdict = REPRODUCED if count >= min_seeds else CONTRADICTED if count <= n - min_seeds else INCONCLUSIVE
+        return Check(
+            verdict,
+            rule=f"{a_name} {expect} {b_name} on at least {min_seeds} of {n} {over} (contradicted at {n - min_seeds} or fewer)",
+            ours=ours,
+            finding=f"Ours: {ours}; {a_name} is {expect} {b_name} on {count} of {n} {over} ({difference}).{note}",
+            n_seeds=n, estimate=float(d.mean()),
+        )
+    iv = interval(d, confidence, f"{a_name} − {b_name}")
+    side = iv.side(0.0)
+    where = {"above": "lies above 0", "below": "lies below 0",
+             "overlaps": f"contains 0: {a_name} and {b_name} cannot be told apart"}[side]
+    verdict = REPRODUCED if side == expect else CONTRADICTED if side == _OTHER_SIDE[expect] else INCONCLUSIVE
+    decide = _decide_text(models_to_decide(iv.std, iv.mean, n, confidence), over) if verdict == INCONCLUSIVE else ""
+    return Check(
+        verdict,
+        rule=f"{a_name} {expect} {b_name}: the {_pct(confidence)} t-interval of the paired difference over {over} lies {expect} 0 "
+             f"(contradicted if it lies {_OTHER_SIDE[expect]} 0, inconclusive if it contains 0)",
+        ours=ours,
+        finding=f"Ours: {ours}; {difference}, and its {_pct(confidence)} interval {_range(iv, digits, d_unit)} {where}.{decide}{note}",
+        n_seeds=n, estimate=iv.mean, low=iv.low, high=iv.high,
+    )
+
+
+def versus(values: Iterable[float], reference: float, *, name: str, expect: Side, reference_name: str | None = None,
+           confidence: float = 0.95, digits: int = 2, unit: str = "", over: str = "seeds",
+           bounds: tuple[float, float] | None = None) -> Check:
+    """Does our per-seed quantity lie above (or below) a fixed reference value?
+
+    Rule: the ``confidence`` t-interval of the mean over seeds lies entirely above (below)
+    ``reference`` (e.g. a critical value, or the value a theory predicts): reproduced; entirely
+    on the other side: contradicted; containing it: inconclusive. ``reference_name`` names it in
+    the text ("the 5 % critical value"); without one the number itself is used.
+    """
+    expect = _check_side(expect)
+    if isinstance(reference, bool) or not isinstance(reference, (int, float, np.number)) or not math.isfinite(float(reference)):
+        raise ClaimError(f"reference: got {reference!r}; allowed: a finite number")
+    got = _present_one(values, name, over)
+    if isinstance(got, Check):
+        return got
+    array, kept = got
+    iv = interval(array, confidence, name, bounds)
+    side = iv.side(float(reference))
+    number = f"{_num(reference, digits)}{unit}"
+    ref = f"{reference_name} ({number})" if reference_name else number
+    reference_name = reference_name or number
+    where = {"above": f"lies above {ref}", "below": f"lies below {ref}", "overlaps": f"contains {ref}"}[side]
+    verdict = REPRODUCED if side == expect else CONTRADICTED if side == _OTHER_SIDE[expect] else INCONCLUSIVE
+    decide = (_decide_text(models_to_decide(iv.std, iv.mean - float(reference), iv.n, confidence), over)
+              if verdict == INCONCLUSIVE else "")
+    value = _mean_std(array, digits, unit)
+    return Check(
+        verdict,
+        rule=f"{name} {expect} {reference_name}: its {_pct(confidence)} t-interval over {over} lies {expect} it "
+             f"(contradicted if it lies {_OTHER_SIDE[expect]} it, inconclusive if it contains it)",
+        ours=f"{name} {value}",
+        finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} "
+                f"{where}.{decide}{kept.note(over)}",
+        n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high,
+    )
+
+
+def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance: float,
+            paper_std: float | None = None, paper_name: str = "the paper's value", confidence: float = 0.95,
+            digits: int = 2, unit: str = "", over: str = "seeds", bounds: tuple[float, float] | None = None) -> Check:
+    """Does our value match the paper's (or a theory's: ``paper_name="1/M"``)?
+
+    Rule: the paper's value (widened to value ± std when the paper gives a std) overlaps the
+    ``confidence`` t-interval of our mean over seeds, and that interval is precise enough to
+    call a match: its half-width is at most ``tolerance`` (in the units of ``values``): reproduced.
+    An interval that lies wholly beyond the paper's value (± std): contradicted. An interval that
+    overlaps it but is wider than the tolerance: inconclusive (two noisy seeds must not "match"
+    any value), with about how many models would make it narrow enough.
+    """
+    if not math.isfinite(float(paper_value)):
+        raise ClaimError(f"paper_value: got {paper_value!r}; allowed: a finite number")
+    spread = 0.0 if paper_std is None else float(paper_std)
+    if not (math.isfinite(spread) and spread >= 0):
+        raise ClaimError(f"paper_std: got {paper_std!r}; allowed: None or a finite number >= 0")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not (math.isfinite(tolerance) and tolerance > 0):
+        raise ClaimError(f"tolerance: got {tolerance!r}; allowed: a finite number > 0 (the widest half-width "
+                         "of our interval that still counts as a match, in the units of the values)")
+    got = _present_one(values, name, over)
+    if isinstance(got, Check):
+        return got
+    array, kept = got
+    iv = interval(array, confidence, name, bounds)
+    paper = f"{paper_name} ({_num(paper_value, digits)}" + (f" ± {_num(spread, digits)}" if paper_std is not None else "") + f"{unit})"
+    low, high = paper_value - spread, paper_value + spread
+    # precision is judged on the uncut half-width: cutting to the range must not make an estimate look sharper
+    half = float(stats.t.ppf(0.5 + iv.confidence / 2, iv.n - 1)) * iv.std / math.sqrt(iv.n)
+    if iv.high < low:
+        where, verdict = f"lies below {paper}", CONTRADICTED
+    elif iv.low > high:
+        where, verdict = f"lies above {paper}", CONTRADICTED
+    else:
+        where = f"contains {paper}" if iv.low <= paper_value <= iv.high else f"overlaps {paper}"
+        if half <= tolerance:
+            verdict = REPRODUCED
+        else:
+            verdict = INCONCLUSIVE
+            needed = models_to_decide(iv.std, tolerance, iv.n, confidence)
+            where += (f", but its half-width {_num(half, digits)}{unit} exceeds the tolerance "
+                      f"{_num(tolerance, digits)}{unit}: too wide to call a match or a miss"
+                      + (f"; at this spread about {needed} {over} would narrow it enough" if needed else ""))
+    value = _mean_std(array, digits, unit)
+    widened = " (± its std)" if paper_std is not None else ""
+    return Check(
+        verdict,
+        rule=f"{paper_name}{widened} overlaps the {_pct(confidence)} t-interval of our {name} over {over}, "
+             f"whose half-width is at most {_num(tolerance, digits)}{unit} (contradicted if the interval excludes it, "
+             f"inconclusive if it overlaps but is wider)",
+        ours=f"{name} {value}",
+        finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} "
+                f"{where}.{kept.note(over)}",
+        n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high,
+    )
+
+
+_COMPARE = {">=": (np.greater_equal, "≥"), "<=": (np.less_equal, "≤"), ">": (np.greater, ">"), "<": (np.less, "<")}
+
+
+def on_seeds(values: Iterable[float], comparison: Comparison, threshold: float, *, k: int, name: str,
+             digits: int = 2, unit: str = "", over: str = "seeds") -> Check:
+    """Threshold rule: ``name`` compared with ``threshold`` holds on at least ``k`` of the n seeds.
+
+    ``comparison`` is one of '>=', '<=', '>', '<' (e.g. ``on_seeds(p, ">", 0.05, k=4, ...)``:
+    "the test passes at 5 % on at least 4 of 5 seeds"). Reproduced when it holds on ≥ k seeds,
+    contradicted when it holds on at most n − k (it fails as often as the rule asked it to
+    hold), inconclusive in between. ``k`` is checked against the seeds that have a value.
+    """
+    if comparison not in _COMPARE:
+        raise ClaimError(f"comparison: got {comparison!r}; allowed: " + ", ".join(map(repr, _COMPARE)))
+    if not math.isfinite(float(threshold)):
+        raise ClaimError(f"threshold: got {threshold!r}; allowed: a finite number")
+    got = _present_one(values, name, over)
+    if isinstance(got, Check):
+        return got
+    array, kept = got
+    n = array.size
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= kept.n_total:
+        raise ClaimError(f"k: got {k!r}; allowed: an integer in [1, {kept.n_total}] (the number of seeds)")
+    k = min(k, n)
+    operation, symbol = _COMPARE[comparison]
+    count = int(operation(array, threshold).sum())
+    bound = f"{symbol} {_num(threshold, digits)}{unit}"
+    value = _mean_std(array, digits, unit)
+    verdict = REPRODUCED if count >= k else CONTRADICTED if count <= n - k else INCONCLUSIVE
+    return Check(
+        verdict,
+        rule=f"{name} {bound} on at least {k} of {n} {over} (contradicted on {n - k} or fewer)",
+        ours=f"{name} {value}",
+        finding=f"Ours: {name} is {bound} on {count} of {n} {over} ({value} over {over}).{kept.note(over)}",
+        n_seeds=n, estimate=float(array.mean()),
+    )
+
+
+def _bare(finding: str) -> str:
+    return finding[len("Ours: "):] if finding.startswith("Ours: ") else finding
+
+
+def direction_and_size(direction: Check, size: Check) -> Check:
+    """A claim with a direction and a size.
+
+    Reproduced if both rules are; *partly* if the direction is reproduced and the size is not
+    (contradicted or inconclusive); otherwise the direction's verdict (contradicted or
+    inconclusive). Not comparable if either part is.
+    """
+    for role, check in (("direction", direction), ("size", size)):
+        if check.verdict not in (REPRODUCED, CONTRADICTED, INCONCLUSIVE, NOT_COMPARABLE):
+            raise ClaimError(f"{role}: expected a check that is reproduced, contradicted, inconclusive or not "
+                             f"comparable; got {check.verdict!r}")
+    for check in (direction, size):
+        if check.verdict == NOT_COMPARABLE:
+            return check
+    if direction.holds:
+        verdict = REPRODUCED if size.holds else PARTLY
+    else:
+        verdict = direction.verdict
+    return Check(
+        verdict,
+        rule=f"reproduced if both the direction and the size hold, partly if only the direction does, otherwise the "
+             f"direction's verdict; direction: {direction.rule}; size: {size.rule}",
+        ours=f"{direction.ours}; {size.ours}" if direction.ours != size.ours else direction.ours,
+        finding=f"Ours, direction ({direction.verdict}): {_bare(direction.finding)} "
+                f"Size ({size.verdict}): {_bare(size.finding)}",
+        n_seeds=direction.n_seeds, estimate=direction.estimate, low=direction.low, high=direction.high,
+    )
+
+
+def not_comparable(reason: str, ours: str = "—") -> Check:
+    """No number of ours measures the paper's quantity; ``reason`` says why, in words."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise ClaimError("reason: a non-empty text saying why the claim cannot be compared is required")
+    text = reason.strip()
+    return Check(NOT_COMPARABLE, rule="not comparable: " + text.rstrip("."), ours=ours or "—",
+                 finding=text if text.endswith(".") else text + ".")
+
+

@@ -1,0 +1,108 @@
+"""Scatter panels for the 2D toy experiments (Figures 3 and 6), returning matplotlib figures.
+
+Figures are drawn in the book's style (:mod:`drs_book.style`: at most four panels per row, as
+wide as the page column, legible fonts) and finished with :func:`drs_book.style.finish`, so
+``glue``/``display`` give a 2x PNG with descriptive alt text. Callers glue or show the figure
+and then ``plt.close(fig)`` so no ``<Figure ...>`` text repr is printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import torch
+from torch import Tensor
+
+from drs_book import style
+
+import matplotlib.patches
+import matplotlib.pyplot as plt
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+
+__all__ = ["scatter_panels", "sweep_plot"]
+
+
+def _numpy(x: Tensor):
+    return x.detach().to("cpu", torch.float64).numpy()
+
+
+def scatter_panels(panels: Mapping[str, Tensor], *, means: Tensor | None = None, std: float | None = None,
+                   ncols: int | None = None, size: float | None = None, limit: float | None = None,
+                   point_size: float = 1.0, alpha: float = 0.25, colors: Sequence | None = None,
+                   annotations: Mapping[str, str] | None = None, alt: str | None = None) -> Figure:
+    """One square scatter panel per entry of ``panels`` (title → samples (N, 2)).
+
+    ``means``: mixture means drawn as small crosses; with ``std`` also a 4-std circle (the
+    high-quality radius) around each. ``limit``: axes span [−limit, limit] (default: from data).
+    ``annotations``: optional text per panel (lower left corner).
+    ``ncols``: panels per row, at most :data:`drs_book.style.MAX_PANELS_PER_ROW` (larger values
+    are capped so that panels stay legible; more panels wrap onto further rows). ``size``:
+    panel width in inches, capped so the figure fits the page column. ``alt``: alt text
+    (default: generated from the panel titles).
+    """
+    if not panels:
+        raise ValueError("scatter_panels needs at least one panel")
+    n = len(panels)
+    per_row = min(ncols or style.MAX_PANELS_PER_ROW, style.MAX_PANELS_PER_ROW, n)
+    nrows, ncols = style.wrap_panels(n, per_row)
+    page_width = style.page_figsize()[0]
+    size = min(size or page_width / ncols, page_width / ncols)
+    palette = list(colors) if colors is not None else list(style.PALETTE)
+    with style.context():
+        fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.25 * nrows), squeeze=False,
+                                 sharex=True, sharey=True, constrained_layout=True)
+        for ax in axes.flat[n:]:
+            ax.set_visible(False)
+        if limit is None:
+            largest = max(float(abs(_numpy(x)).max()) for x in panels.values() if x.numel())
+            limit = 1.1 * largest
+        for i, (ax, (title, x)) in enumerate(zip(axes.flat, panels.items())):
+            xy = _numpy(x)
+            ax.scatter(xy[:, 0], xy[:, 1], s=point_size, alpha=alpha, color=palette[i % len(palette)],
+                       linewidths=0, rasterized=True)
+            if means is not None:
+                mu = _numpy(means)
+                ax.scatter(mu[:, 0], mu[:, 1], marker="+", s=14, color="black", linewidths=0.7)
+                if std is not None:
+                    for cx, cy in mu:
+                        ax.add_patch(matplotlib.patches.Circle((cx, cy), 4 * std, fill=False, lw=0.5, color="0.4"))
+            ax.set_title(title, fontsize=11)
+            ax.set_xlim(-limit, limit)
+            ax.set_ylim(-limit, limit)
+            ax.set_aspect("equal")
+            ax.tick_params(labelsize=9)
+            # No ticks at the panel edges, where neighbouring panels' labels would collide.
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, prune="both"))
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=4, prune="both"))
+            if annotations and title in annotations:
+                ax.text(0.02, 0.02, annotations[title], transform=ax.transAxes, fontsize=9, va="bottom",
+                        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5})
+    if alt is None:
+        marks = ""
+        if means is not None:
+            marks = " Crosses mark the mixture means" + (", circles their 4-std (high-quality) radius." if std is not None else ".")
+        alt = (f"Scatter plots of two-dimensional samples, one panel each for {', '.join(panels)}, "
+               f"on the same axes from {-limit:.1f} to {limit:.1f}.{marks}")
+    return style.finish(fig, alt)
+
+
+def sweep_plot(frame, *, x: str, y: str, hue: str, xlabel: str | None = None, ylabel: str | None = None,
+               reference: float | None = None, reference_label: str | None = None, size=None,
+               alt: str | None = None) -> Figure:
+    """Mean ± std over seeds of ``y`` against ``x`` for each ``hue`` (a tidy pandas frame)."""
+    with style.context():
+        fig, ax = plt.subplots(figsize=size or style.page_figsize(aspect=0.5, fraction=0.85), constrained_layout=True)
+        sns.lineplot(data=frame, x=x, y=y, hue=hue, marker="o", errorbar="sd", ax=ax)
+        if reference is not None:
+            ax.axhline(reference, color="0.5", ls="--", lw=1, label=reference_label)
+        ax.set_xlabel(xlabel or x)
+        ax.set_ylabel(ylabel or y)
+        ax.legend()
+    if alt is None:
+        groups = ", ".join(str(v) for v in dict.fromkeys(frame[hue]))
+        alt = (f"Line plot of {ylabel or y} (mean over seeds, band: ± one std) against {xlabel or x}, "
+               f"one line each for {groups}" + (f"; dashed line: {reference_label or 'reference'}" if reference is not None else "") + ".")
+    return style.finish(fig, alt)

@@ -1,0 +1,51 @@
+"""DRS on your own GAN: Discriminator Rejection Sampling over trained ``torch.nn.Module`` s.
+
+The whole recipe (Azadi et al., ICLR 2019, Figure 1 right) for a generator and discriminator
+you already have::
+
+    from drs_lib.api import DRS
+
+    sampler = DRS(generator, discriminator, latent=(128,))       # G(z) and D(x) -> one logit each
+    sampler.fine_tune(real_images, method="bce_head")             # hinge-loss D: BCE head (Sec. 4.2)
+    sampler.calibrate(n_burn_in=10_000)                           # BurnIn: D̃_M and diagnostics
+    x = sampler.sample(50_000, seed=0).x                          # exactly n, the same for a seed
+    for chunk in sampler.stream(1_000_000, chunk_size=10_000):    # bounded memory
+        save(chunk.x)
+    sampler.save("drs.pt")
+    sampler = DRS.load("drs.pt", generator, discriminator)
+
+Everything random goes through the core in :mod:`drs_lib.samplers.drs`: BurnIn is the core's
+``burn_in_logits`` and sampling consumes :func:`drs_lib.samplers.drs.drs_batches`, the
+same stream :func:`drs_lib.samplers.drs.drs_sample` consumes, so an unconditional ``sample(n, seed=s)``
+returns exactly ``drs_sample(..., d_max=calibration.d_max, seed=s).samples``.
+
+Class-conditional GANs (``G(z, y)``, ``D(x, y)``, ``n_classes=K``): labels are drawn per
+proposal from ``class_probs`` (``labels=None``), balanced over the classes
+(``labels="balanced"``) or given (a tensor of n labels, or one class). See :class:`DRS` for
+where D̃_M is kept (globally by default, per class as an option) and why.
+
+The package, one part of the class per module (``drs_lib/api.py`` until issue 18 split it):
+
+- :mod:`drs_lib.api.results`       what the API hands back, its defaults and shared helpers
+- :mod:`drs_lib.api.stream`        the chunked iterator behind ``DRS.stream``
+- :mod:`drs_lib.api.construction`  ``DRS.__init__``: the models checked, the latent and labels held
+- :mod:`drs_lib.api.fine_tuning`   ``DRS.fine_tune``: KeepTraining or a BCE head
+- :mod:`drs_lib.api.calibration`   ``DRS.calibrate``: BurnIn
+- :mod:`drs_lib.api.sampling`      ``DRS.sample``, ``DRS.stream``, ``DRS.generate``
+- :mod:`drs_lib.api.persistence`   ``DRS.save`` and ``DRS.load`` (the file format is unchanged)
+- :mod:`drs_lib.api.sampler`       the ``DRS`` class, joining the parts
+- :mod:`drs_lib.api.distributed`   numbered batches, their seeds and the collectives: DRS over ``torchrun`` processes
+- :mod:`drs_lib.api.shards`        DRS samples into a folder of shards plus a manifest: atomic, resumable
+
+``from drs_lib.api import DRS`` (and every name ``drs_lib/api.py`` had) keeps working.
+"""
+
+from __future__ import annotations
+
+from drs_lib.api.results import (  # noqa: F401  (the names drs_lib/api.py had, kept importable from here)
+    SAVE_FORMAT, KEEP_TRAINING_OPTIONS, BCE_HEAD_OPTIONS, D_MAX_MODES, MIN_CLASS_BATCH, _DEFAULT, LatentSampler, ModelMismatchError, Batch, Calibration, FineTuneReport, DRSSamples, _gamma_text, _derived_seed, _check_int, _module_device, _chunks,
+)
+from drs_lib.api.sampler import DRS
+from drs_lib.api.stream import DRSStream, _Budget, _Source  # noqa: F401
+
+__all__ = ["DRS", "Batch", "Calibration", "DRSSamples", "DRSStream", "FineTuneReport", "ModelMismatchError", "SAVE_FORMAT"]
