@@ -175,7 +175,7 @@ def test_lr_decay_slows_late_updates():
     constant = train_gan(sampler, [0], steps=20, hidden=8, lr_g=1e-2, lr_d=1e-2)
     decayed = train_gan(sampler, [0], steps=20, hidden=8, lr_g=1e-2, lr_d=1e-2, lr_final_fraction=0.01)
     start = train_gan(sampler, [0], steps=1, hidden=8, lr_g=1e-12, lr_d=1e-12)
-    moved = lambda g: float((g.generator.weights[0] - start.generator.weights[0]).abs().sum())  # noqa: E731
+    moved = lambda g: float((g.generator.weights[0] - start.generator.weights[0]).detach().abs().sum())  # noqa: E731
     assert moved(decayed) < moved(constant)
 
 
