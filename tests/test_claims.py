@@ -428,3 +428,14 @@ def test_intervals_are_cut_to_the_possible_range_without_changing_the_precision_
     assert check.low >= 0 and "[0.0, " in share.finding and share.verdict == REPRODUCED
     with pytest.raises(ClaimError, match="bounds"):
         claims.interval([1.0, 2.0], bounds=(1, 1))
+
+
+def test_link_points_at_the_evidence_section_or_the_chapter_with_optional_text():
+    check = claims.Check(claims.REPRODUCED, "rule", "ours", "finding")
+    with_label = claims.ClaimRecord("02_mixture_table1", "drs-raises-hq", "DRS raises HQ", "70 → 90", check,
+                                    evidence="ch02-table1")
+    without = claims.ClaimRecord("02_mixture_table1", "drs-raises-hq", "DRS raises HQ", "70 → 90", check)
+    assert claims.link(with_label) == "{ref}`ch02-table1`"
+    assert claims.link(without) == "{doc}`/book/executed/02_mixture_table1`"
+    assert claims.link(with_label, text="ch. 02") == "{ref}`ch. 02 <ch02-table1>`"
+    assert claims.link(without, text="ch. 02") == "{doc}`ch. 02 </book/executed/02_mixture_table1>`"

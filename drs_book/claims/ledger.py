@@ -284,11 +284,14 @@ def status_text(status: str, counts: str) -> str:
     return f"{status} ({counts})" if counts else status
 
 
-def link(record: ClaimRecord, docs_folder: str = "/book/executed") -> str:
-    """MyST link to a claim's evidence: its section label if recorded, else its chapter."""
-    if record.evidence:
-        return f"{{ref}}`{record.evidence}`"
-    return f"{{doc}}`{docs_folder}/{record.chapter}`"
+def link(record: ClaimRecord, docs_folder: str = "/book/executed", text: str | None = None) -> str:
+    """MyST link to a claim's evidence: its section label if recorded, else its chapter.
+
+    ``text`` replaces the target's own title as the link text (e.g. "ch. 02").
+    """
+    target = record.evidence if record.evidence else f"{docs_folder}/{record.chapter}"
+    role = "ref" if record.evidence else "doc"
+    return f"{{{role}}}`{target}`" if text is None else f"{{{role}}}`{text} <{target}>`"
 
 
 def chapter_link(chapter: str, docs_folder: str = "/book/executed") -> str:
