@@ -140,8 +140,26 @@ def test_every_real_notebook_gets_its_boxes_and_hides_its_checks():
         assert counts["check"] == 1, f"{source.name}: no parameter-checking cell after `parameters`"
         assert counts["nbval"] >= 1, source.name
         titles = [i for i, c in enumerate(notebook.cells) if c.cell_type == "markdown" and c.source.startswith("# ")]
-        assert titles and notebook.cells[titles[0] + 2].source.startswith(":::{admonition} Rerun this chapter")
-        assert f"    notebooks/{source.name} out.ipynb -p seed 1" in notebook.cells[titles[0] + 2].source
+        rerun = (len(notebook.cells) - 1 if notebook.metadata.get("drs_book", {}).get("boxes") == "end"
+                 else titles[0] + 2)
+        assert titles and notebook.cells[rerun].source.startswith(":::{admonition} Rerun this chapter"), source.name
+        assert f"    notebooks/{source.name} out.ipynb -p seed 1" in notebook.cells[rerun].source
+
+
+def test_the_landing_page_answers_first_and_keeps_its_boxes_for_the_end():
+    source = REPO / "notebooks" / "00_intro.md"
+    notebook = jupytext.read(source)
+    reader_view.prepare(notebook, source, REPO, facts_for_tests())
+    markdown = [c.source for c in notebook.cells if c.cell_type == "markdown"]
+    title, _, rest = markdown[0].partition("\n")
+    assert title == "# Discriminator Rejection Sampling, reproduced"
+    assert rest.lstrip().startswith("```{glue:md} in_short"), "the generated answer comes right under the title"
+    assert markdown[-2].startswith(":::{admonition} How this page was computed")
+    assert markdown[-1].startswith(":::{admonition} Rerun this chapter")
+    fresh = jupytext.read(source)
+    fresh.metadata["drs_book"]["boxes"] = "middle"
+    with pytest.raises(ValueError, match="drs_book.boxes: got 'middle'"):
+        reader_view.prepare(fresh, source, REPO, facts_for_tests())
 
 
 # ------------------------------------------------------------------ run facts (no kernel)

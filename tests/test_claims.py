@@ -196,24 +196,24 @@ def test_threshold_rule_on_seeds():
         claims.on_seeds(gains, ">=", 10, k=0, name="HQ gain")
 
 
-def test_direction_without_size_is_partly():
+def test_a_two_part_claim_with_one_part_holding_is_partly():
     gain = np.array([5.0, 5.5, 4.5, 5.2, 4.8])  # +5 points: clearly above 0, never >= 10
-    direction = claims.paired(BASE + gain, BASE, a_name="DRS", b_name="GAN")
-    size = claims.on_seeds(gain, ">=", 10, k=4, name="gain")
-    check = claims.direction_and_size(direction, size)
+    first = claims.paired(BASE + gain, BASE, a_name="DRS", b_name="GAN")
+    second = claims.on_seeds(gain, ">=", 10, k=4, name="gain")
+    check = claims.both_parts(first, second)
     assert check.verdict == PARTLY
-    assert check.finding.startswith("Ours, direction (reproduced): DRS 75.00 ± 1.17, GAN 70.00 ± 0.79; ")
-    assert "Size (contradicted): gain is ≥ 10.00 on 0 of 5 seeds" in check.finding
+    assert check.finding.startswith("Ours, first part (reproduced): DRS 75.00 ± 1.17, GAN 70.00 ± 0.79; ")
+    assert "Second part (contradicted): gain is ≥ 10.00 on 0 of 5 seeds" in check.finding
     big = claims.on_seeds(gain + 10, ">=", 10, k=4, name="gain")
-    assert claims.direction_and_size(direction, big).verdict == REPRODUCED
+    assert claims.both_parts(first, big).verdict == REPRODUCED
     wrong_way = claims.paired(BASE - gain, BASE, a_name="DRS", b_name="GAN")
-    assert claims.direction_and_size(wrong_way, size).verdict == CONTRADICTED
+    assert claims.both_parts(wrong_way, second).verdict == CONTRADICTED
     noisy = claims.paired(BASE + np.array([3.0, -3.0, 2.8, -2.6, 0.8]), BASE, a_name="DRS", b_name="GAN")
-    assert claims.direction_and_size(noisy, big).verdict == INCONCLUSIVE
-    assert claims.direction_and_size(direction, claims.not_comparable("other data")).verdict == NOT_COMPARABLE
-    partly = claims.direction_and_size(direction, size)
-    with pytest.raises(ClaimError, match="size: expected a check that is reproduced, contradicted, inconclusive"):
-        claims.direction_and_size(direction, partly)
+    assert claims.both_parts(noisy, big).verdict == INCONCLUSIVE
+    assert claims.both_parts(first, claims.not_comparable("other data")).verdict == NOT_COMPARABLE
+    partly = claims.both_parts(first, second)
+    with pytest.raises(ClaimError, match="second: expected a check that is reproduced, contradicted, inconclusive"):
+        claims.both_parts(first, partly)
 
 
 def test_not_comparable_needs_a_reason():
@@ -234,9 +234,9 @@ def test_a_check_with_an_invented_verdict_is_refused():
 def make_ledger(chapter="04_figure2_histograms"):
     ledger = ClaimLedger(chapter)
     ledger.record("gain", "DRS raises the share | of HQ samples", "70 → 90 %",
-                  claims.paired(BASE + 20, BASE, a_name="DRS", b_name="GAN"), evidence="table-1")
-    ledger.record("value", "98.9 % below 1e-4", "98.9 %", claims.matches([4.0, 5.0], 98.9, name="share", tolerance=5))
-    ledger.record("schematic", "Figure 1 shows it", "schematic", claims.not_comparable("no numbers"))
+                  claims.paired(BASE + 20, BASE, a_name="DRS", b_name="GAN"), evidence="table-1", kind="claim")
+    ledger.record("value", "98.9 % below 1e-4", "98.9 %", claims.matches([4.0, 5.0], 98.9, name="share", tolerance=5), kind="claim")
+    ledger.record("schematic", "Figure 1 shows it", "schematic", claims.not_comparable("no numbers"), kind="claim")
     return ledger
 
 
@@ -251,9 +251,9 @@ def test_sentence_carries_verdict_claim_paper_finding_and_rule():
 def test_ledger_refuses_duplicate_ids_bad_names_and_writing_nothing(tmp_path):
     ledger = make_ledger()
     with pytest.raises(ClaimError, match="'gain' is already recorded"):
-        ledger.record("gain", "again", "x", claims.not_comparable("x"))
+        ledger.record("gain", "again", "x", claims.not_comparable("x"), kind="claim")
     with pytest.raises(ClaimError, match="claim_id: got 'Bad id'"):
-        ledger.record("Bad id", "c", "p", claims.not_comparable("x"))
+        ledger.record("Bad id", "c", "p", claims.not_comparable("x"), kind="claim")
     with pytest.raises(ClaimError, match="chapter: got '../x'"):
         ClaimLedger("../x")
     with pytest.raises(ClaimError, match="no claims recorded"):
@@ -286,7 +286,7 @@ def test_reading_claims_of_chapters_that_have_none_gives_no_rows_and_bad_files_f
     assert claims.read_claims(tmp_path, chapters=["01_x"]).empty
     bad = tmp_path / "claims" / "01_x.csv"
     bad.write_text("chapter,claim_id\n01_x,a\n")
-    with pytest.raises(ClaimError, match=r"01_x.csv: missing column\(s\) \['source', 'claim', 'paper'"):
+    with pytest.raises(ClaimError, match=r"01_x.csv: missing column\(s\) \['source', 'kind', 'test', 'claim', 'paper'"):
         claims.read_claims(tmp_path)
     frame = make_ledger().frame().assign(verdict="mostly")
     frame.to_csv(bad, index=False)
@@ -300,8 +300,8 @@ def test_reading_claims_of_chapters_that_have_none_gives_no_rows_and_bad_files_f
 @pytest.mark.parametrize("verdicts, status", [
     ([], NOT_YET_CHECKED),
     ([REPRODUCED, REPRODUCED, NOT_COMPARABLE], REPRODUCED),
-    ([REPRODUCED, CONTRADICTED], PARTLY),
-    ([REPRODUCED, INCONCLUSIVE], PARTLY),
+    ([REPRODUCED, CONTRADICTED], claims.MIXED),
+    ([REPRODUCED, INCONCLUSIVE], claims.MIXED),
     ([PARTLY], PARTLY),
     ([CONTRADICTED, NOT_COMPARABLE], CONTRADICTED),
     ([INCONCLUSIVE, INCONCLUSIVE], INCONCLUSIVE),
@@ -314,10 +314,10 @@ def test_chapter_status_from_its_verdicts(verdicts, status):
 def test_chapter_statuses_mark_chapters_without_claims_as_not_yet_checked(tmp_path):
     make_ledger().write(tmp_path)
     table = claims.chapter_statuses(claims.read_claims(tmp_path), ["01_x", "04_figure2_histograms"])
-    assert table.status.tolist() == [NOT_YET_CHECKED, PARTLY]
+    assert table.status.tolist() == [NOT_YET_CHECKED, claims.MIXED]
     assert table.counts.tolist() == ["", "1 reproduced, 1 contradicted, 1 not comparable"]
     assert claims.status_text(*table.iloc[1][["status", "counts"]]) == (
-        "partly (1 reproduced, 1 contradicted, 1 not comparable)")
+        "mixed (1 reproduced, 1 contradicted, 1 not comparable)")
     with pytest.raises(ClaimError, match="unknown verdict"):
         claims.chapter_status(["fine"])
 
@@ -343,8 +343,8 @@ def test_the_repositorys_toc_lists_every_chapter_once():
 
 def test_frame_roundtrip_keeps_text_that_looks_like_numbers_or_na(tmp_path):
     ledger = ClaimLedger("01_x")
-    ledger.record("a", "claim", "NA", claims.not_comparable("none"))
-    ledger.record("b", "claim", "70", claims.matches([70.0, 71.0], 70.0, name="x", tolerance=10))
+    ledger.record("a", "claim", "NA", claims.not_comparable("none"), kind="claim")
+    ledger.record("b", "another claim", "70", claims.matches([70.0, 71.0], 70.0, name="x", tolerance=10), kind="claim")
     ledger.write(tmp_path)
     frame = claims.read_claims(tmp_path)
     assert frame.paper.tolist() == ["NA", "70"]
@@ -383,27 +383,27 @@ def test_too_few_seeds_with_a_value_is_not_comparable_not_a_crash():
 def test_a_claim_names_its_paper():
     ledger = make_ledger()
     assert {r.source for r in ledger.records} == {"DRS"}
-    ledger.record("ddls-hq", "DDLS reaches 98 % HQ", "98 ± 2 %", claims.not_comparable("other GAN"), source="DDLS")
+    ledger.record("ddls-hq", "DDLS reaches 98 % HQ", "98 ± 2 %", claims.not_comparable("other GAN"), source="DDLS", kind="claim")
     assert ledger.frame().source.tolist() == ["DRS", "DRS", "DRS", "DDLS"]
     with pytest.raises(ClaimError, match="source: got 'MH'; allowed: 'DRS', 'DDLS'"):
-        ledger.record("x", "y", "z", claims.not_comparable("w"), source="MH")
+        ledger.record("x", "y", "z", claims.not_comparable("w"), source="MH", kind="claim")
 
 
 def test_questions_are_answered_by_a_stated_rule_and_counts_split_by_paper():
     ledger = make_ledger()  # gain: reproduced, value: contradicted, schematic: not comparable
     ledger.record("ddls", "DDLS claim", "98 %", claims.matches([90.0, 91.0, 90.5], 98.0, name="x", tolerance=2),
-                  source="DDLS")
+                  source="DDLS", kind="claim")
     frame = ledger.frame()
     chapter = ledger.chapter
-    assert claims.answer(frame, [(chapter, "gain")])[0] == "yes"
-    assert claims.answer(frame, [(chapter, "value")])[0] == "no"
+    assert claims.answer(frame, [(chapter, "gain")])[0] == REPRODUCED
+    assert claims.answer(frame, [(chapter, "value")])[0] == CONTRADICTED
     word, found = claims.answer(frame, [(chapter, "gain"), (chapter, "value"), (chapter, "schematic")])
-    assert word == "partly" and [r.claim_id for r in found] == ["gain", "value", "schematic"]
+    assert word == claims.MIXED and [r.claim_id for r in found] == ["gain", "value", "schematic"]
     assert claims.answer(frame, [(chapter, "schematic")])[0] == "not checked"
     assert claims.answer(frame, [("other", "gain")]) == ("not checked", [])
     noisy = ClaimLedger("x")
-    noisy.record("a", "a", "a", claims.paired([1.0, -1.0, 0.5], [0.0, 0.0, 0.0], a_name="A", b_name="B"))
-    assert claims.answer(noisy.frame(), [("x", "a")])[0] == "not decided"
+    noisy.record("a", "a", "a", claims.paired([1.0, -1.0, 0.5], [0.0, 0.0, 0.0], a_name="A", b_name="B"), kind="claim")
+    assert claims.answer(noisy.frame(), [("x", "a")])[0] == INCONCLUSIVE
     table = claims.counts_by_source(frame)
     assert table["paper"].tolist() == ["DRS", "DDLS", "all"]
     assert table.set_index("paper").loc["DRS", [REPRODUCED, CONTRADICTED, NOT_COMPARABLE]].tolist() == [1, 1, 1]
@@ -439,3 +439,140 @@ def test_link_points_at_the_evidence_section_or_the_chapter_with_optional_text()
     assert claims.link(without) == "{doc}`/book/executed/02_mixture_table1`"
     assert claims.link(with_label, text="ch. 02") == "{ref}`ch. 02 <ch02-table1>`"
     assert claims.link(without, text="ch. 02") == "{doc}`ch. 02 </book/executed/02_mixture_table1>`"
+
+
+# --------------------------------------------------------------------------- direction and size (the paper's effect)
+
+
+def effect_of(gains, paper_effect=20.0, **options):
+    base = np.full(len(gains), 70.0)
+    return claims.effect(base + np.asarray(gains), base, paper_effect=paper_effect, a_name="DRS", b_name="GAN",
+                         unit=" %", **options)
+
+
+def test_an_effect_of_the_papers_size_is_reproduced():
+    check = effect_of([19.0, 21.0, 18.5, 20.5, 20.0])
+    assert check.verdict == REPRODUCED and check.paper_value == 20.0
+    assert "lies above 0 and reaches the paper's effect (20.00 points)" in check.finding
+    assert "Our mean effect is 99 % of the paper's." in check.finding
+    # within the tolerance (25 % of 20 = 5 points) still counts as the paper's size
+    assert effect_of([16.0, 16.5, 15.5, 16.2, 15.8]).verdict == REPRODUCED
+
+
+def test_a_direction_hit_with_a_size_miss_is_smaller_than_reported():
+    check = effect_of([5.0, 5.5, 4.5, 5.2, 4.8])  # clearly above 0, far below 20 - 5
+    assert check.verdict == claims.SMALLER
+    assert check.high < check.paper_value and check.low > 0
+    assert "the effect is there, smaller than reported" in check.finding
+
+
+def test_an_interval_that_holds_0_but_excludes_the_papers_effect_is_smaller_not_inconclusive():
+    # the case: KeepTraining +8.6 points in the paper, ours [-0.3, 4.9]
+    check = effect_of([2.3, -0.5, 4.6, 1.0, 4.1], paper_effect=8.6)
+    assert check.low < 0 < check.high < 8.6
+    assert check.verdict == claims.SMALLER
+    assert "contains 0 and excludes the paper's effect (8.60 points)" in check.finding
+
+
+def test_an_interval_holding_both_0_and_the_papers_effect_is_inconclusive_with_a_power_statement():
+    check = effect_of([25.0, -20.0, 30.0, -15.0, 10.0])
+    assert check.low < 0 and check.high > 20 and check.verdict == INCONCLUSIVE
+    assert "contains both 0 and the paper's effect" in check.finding and "would decide it" in check.finding
+
+
+def test_an_effect_beyond_the_papers_is_larger_and_the_other_way_is_contradicted():
+    assert effect_of([40.0, 41.0, 39.0, 40.5, 39.5]).verdict == claims.LARGER
+    assert effect_of([-5.0, -5.5, -4.5, -5.2, -4.8]).verdict == CONTRADICTED
+
+
+def test_an_expected_decrease_is_read_with_the_papers_sign():
+    modes_threshold, modes_drs = [19.0, 19.5, 18.5, 19.0, 20.0], [25.0] * 5  # paper: 4 vs 25 modes
+    check = claims.effect(modes_threshold, modes_drs, paper_effect=-21.0, expect="below", a_name="threshold",
+                          b_name="DRS")
+    assert check.verdict == claims.SMALLER and check.paper_value == -21.0
+    assert claims.effect([5.0, 4.0, 4.5], [25.0] * 3, paper_effect=-21.0, expect="below", a_name="t",
+                         b_name="d").verdict == REPRODUCED
+
+
+def test_the_papers_effect_must_be_a_nonzero_number_in_the_claimed_direction():
+    with pytest.raises(ClaimError, match="paper_effect: got -20.0 with expect='above'"):
+        effect_of([1.0, 2.0], paper_effect=-20.0)
+    with pytest.raises(ClaimError, match="paper_effect: got 0"):
+        effect_of([1.0, 2.0], paper_effect=0)
+    with pytest.raises(ClaimError, match="tolerance: got -1"):
+        effect_of([1.0, 2.0], tolerance=-1)
+
+
+def test_no_excluding_interval_is_ever_inconclusive():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        gains = rng.normal(rng.uniform(-10, 30), rng.uniform(0.1, 15), size=rng.integers(2, 11))
+        check = effect_of(gains)
+        if check.verdict == INCONCLUSIVE:
+            assert check.low <= check.paper_value <= check.high
+
+
+def test_a_level_that_is_a_property_of_the_papers_model_is_not_comparable():
+    check = claims.not_comparable("the acceptance rate at a percentile is a property of SAGAN on ImageNet",
+                                  ours="19.3 %")
+    assert check.verdict == NOT_COMPARABLE and math.isnan(check.paper_value)
+
+
+def test_two_readings_that_disagree_are_not_comparable_and_say_which_is_which():
+    radial = claims.matches([0.10, 0.11, 0.12], 0.11, tolerance=0.05, name="radial RMS", digits=3)
+    per_axis = claims.matches([0.06, 0.061, 0.062], 0.11, tolerance=0.05, name="per-axis std", digits=3)
+    check = claims.readings({"radial RMS": radial, "per-axis std": per_axis}, undefined="the paper does not define its std")
+    assert check.verdict == NOT_COMPARABLE
+    assert check.finding.startswith("Reproduced as radial RMS, contradicted as per-axis std; the paper does not define")
+    same = claims.readings({"a": radial, "b": radial}, undefined="x")
+    assert same.verdict == REPRODUCED
+
+
+# --------------------------------------------------------------------------- kinds of record
+
+
+def test_only_claims_are_counted_and_checks_and_calibrations_are_marked():
+    ledger = ClaimLedger("01_x")
+    ledger.record("theorem", "Acceptance is 1/M", "1/M", claims.matches([0.5, 0.5], 0.5, name="a", tolerance=0.1),
+                  kind="check")
+    ledger.record("baseline", "The GAN has 70 % HQ", "70 %", claims.matches([70.0, 71.0], 70.0, name="b", tolerance=9),
+                  kind="calibration")
+    ledger.record("keeps", "DRS keeps diversity", "stated", claims.versus([-0.1, -0.09, -0.095], -0.05, expect="above", name="d"),
+                  kind="claim", test="ours")
+    frame = ledger.frame()
+    assert frame.kind.tolist() == ["check", "calibration", "claim"] and frame.test.tolist() == ["paper", "paper", "ours"]
+    counts = claims.counts_by_source(frame).set_index("paper")
+    assert counts.loc["all", "claims"] == 1 and counts.loc["all", CONTRADICTED] == 1 and counts.loc["all", "ours"] == 1
+    assert claims.chapter_status(frame.verdict[:2], frame.kind[:2]) == claims.CHECKS_ONLY
+    table = ledger.markdown_table()
+    assert "**reproduced** (check)" in table and "**reproduced** (calibration)" in table
+    assert "**contradicted** (our test)" in table and "*our test*: the measure or margin is ours" in table
+    assert "(our test, not the paper's)" in ledger["keeps"].sentence()
+    with pytest.raises(TypeError):
+        ledger.record("nokind", "x", "y", claims.not_comparable("z"))
+    with pytest.raises(ClaimError, match="kind: got 'theorem'"):
+        ledger.record("bad", "x", "y", claims.not_comparable("z"), kind="theorem")
+
+
+def test_a_claim_is_stated_once_in_a_chapter_and_in_the_ledger(tmp_path):
+    ledger = make_ledger()
+    with pytest.raises(ClaimError, match="is already recorded in 04_figure2_histograms; each claim is stated once"):
+        ledger.record("again", "Figure 1 shows it", "x", claims.not_comparable("y"), kind="claim")
+    ledger.write(tmp_path)
+    other = ClaimLedger("05_x")
+    other.record("copy", "Figure 1 shows it", "x", claims.not_comparable("y"), kind="claim")
+    other.write(tmp_path)
+    with pytest.raises(ClaimError, match="a claim is stated more than once in the ledger"):
+        claims.read_claims(tmp_path)
+
+
+def test_the_papers_value_is_kept_with_the_record(tmp_path):
+    ledger = ClaimLedger("01_x")
+    ledger.record("modes", "No mode lost", "24.8 → 24.8",
+                  claims.on_seeds([0.0, 0.0, 1.0], ">=", 0, k=3, name="change"), kind="claim", paper_value=0.0)
+    ledger.record("level", "90 % HQ", "90 ± 2", claims.matches([89.0, 90.0], 90.0, name="hq", tolerance=5), kind="claim")
+    with pytest.raises(ClaimError, match="the rule already holds the paper's value 90.0"):
+        ledger.record("clash", "x", "y", claims.matches([89.0, 90.0], 90.0, name="hq", tolerance=5), kind="claim",
+                      paper_value=80.0)
+    ledger.write(tmp_path)
+    assert claims.read_claims(tmp_path).paper_value.tolist() == [0.0, 90.0]

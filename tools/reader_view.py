@@ -11,6 +11,8 @@ compares every cell (tags such as ``remove-cell`` only matter to Jupyter Book).
 * under the chapter's title: a "How this page was computed" note (mode, parameters given,
   execution time, what came from the model cache) and a folded "Rerun this chapter" box
   generated from the notebook itself (commands, parameter table, how to install drs_lib).
+  A page whose front matter says ``drs_book: {boxes: end}`` (the landing page, whose first
+  screen is its answer) gets both at its end instead.
 """
 
 from __future__ import annotations
@@ -213,6 +215,13 @@ def prepare(notebook, source: Path, repo_root: Path, facts: dict) -> dict[str, i
     if any(GENERATED in c.get("metadata", {}).get("tags", []) for c in notebook.cells):
         raise ValueError("notebook already prepared for readers")
     counts = hide_machine_cells(notebook)
-    insert_under_title(notebook, [_md_cell(facts_box(facts)), _md_cell(rerun_box(notebook, source, repo_root))])
+    boxes = [_md_cell(facts_box(facts)), _md_cell(rerun_box(notebook, source, repo_root))]
+    where = notebook.metadata.get("drs_book", {}).get("boxes", "under_title")
+    if where not in ("under_title", "end"):
+        raise ValueError(f"drs_book.boxes: got {where!r}; allowed: 'under_title' or 'end'")
+    if where == "end":
+        notebook.cells.extend(boxes)
+    else:
+        insert_under_title(notebook, boxes)
     notebook.metadata.setdefault("drs_book", {})["run"] = facts
     return counts

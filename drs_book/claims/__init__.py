@@ -1,52 +1,71 @@
 """Claims the book checks against the papers, with verdicts computed from per-seed numbers.
 
-A *claim* is one statement of a paper that a chapter checks (for instance "DRS raises the share
-of high-quality samples from 70 % to 90 %", Table 1 of Azadi et al. 2019). Its *verdict* is never
-typed: a small pure rule below turns our per-seed numbers into one of
+A *record* is one statement a chapter checks, of one of three kinds (``kind``):
 
-* ``reproduced``      the rule holds: the interval lies on the paper's side (or, for a level,
-  contains the paper's value and is narrow enough to call a match);
-* ``contradicted``    the data say the paper is wrong here: the interval excludes the paper's
-  value, or the effect goes the other way (its interval lies on the other side);
-* ``inconclusive``    the interval contains both the paper's value (or direction) and a
-  meaningful miss; the finding says, from the observed mean and spread, about how many models
-  would decide;
-* ``partly``          only for a claim with a direction and a size (:func:`direction_and_size`):
-  the direction is reproduced and the size is not;
-* ``not comparable``  nothing we measure is the paper's quantity, or too few models have a value
-  (:func:`not_comparable`, with the reason in words).
+* ``claim``        an empirical statement of the paper (e.g. "DRS raises the share of
+  high-quality samples from 70 % to 90 %", Table 1 of Azadi et al. 2019), tested. Only these make
+  the landing page's answer and the per-paper counts.
+* ``check``        our code against a known answer or an identity (acceptance = 1/M, the exact
+  ratio passing a KS test): it tests the code, not the paper.
+* ``calibration``  a value our setting was chosen to sit near (the baseline GAN's modes and % HQ,
+  selected by the appendix's rule): evidence that the setting is comparable, matched by
+  construction.
 
-Seeds with a missing (non-finite) value, e.g. a sampler with no high-quality sample on one model
-so that the std of its HQ samples does not exist, are left out and the finding says how many
-models the verdict rests on; with fewer than two left the claim is not comparable.
+Its *verdict* is never typed: a small pure rule turns our per-seed numbers into one word of the
+one vocabulary, :data:`VERDICTS` (what each means: :data:`MEANING`):
 
-Every rule returns a :class:`Check`: the verdict, the rule in words with its numbers filled in,
-our numbers (mean ± std over seeds) and a generated sentence saying what the numbers show. The
-sentence and the verdict come from the same comparison, so they cannot disagree.
+* ``reproduced``             the effect is there (interval on the paper's side of 0) and reaches
+  the paper's size within a tolerance fixed in advance; or, for a level, our interval contains
+  the paper's value and is narrow enough to call a match;
+* ``smaller than reported``  our interval excludes the paper's effect on the small side (it may
+  or may not exclude 0): the effect, if any, is smaller than reported;
+* ``larger than reported``   our interval lies beyond the paper's effect;
+* ``partly``                 one part of a two-part claim holds, the other does not;
+* ``inconclusive``           the interval holds both the paper's value (or effect) and a
+  meaningful miss (or no effect); the finding says about how many models would decide;
+* ``contradicted``           the effect goes the other way, or the interval excludes a level;
+* ``not comparable``         nothing we measure is the paper's quantity (a property of SAGAN on
+  ImageNet, a "std" the paper does not define), or too few models have a value.
 
-Intervals are Student-t intervals of the mean over seeds, mean ± t_{(1+c)/2, n−1} · s/√n with the
-sample std s (ddof = 1). "Seeds" are the independent repetitions a chapter has (independently
-trained models, say); ``over="models"`` names them in the generated text. A difference is called "above" or "below" only when that interval
-excludes the reference; otherwise the sentence says the two cannot be told apart. Never the
-sign of a difference smaller than its spread.
+Wherever the paper gives a number, the rule tests its size (:func:`effect`, :func:`matches`) and
+the record keeps it as ``paper_value``, in the units of ``estimate``; an interval that excludes
+it is never called inconclusive. A rule whose measure or margin is ours (the paper gives none)
+is marked ``test="ours"``: a contradiction under it is ours, not the paper's.
 
-A notebook collects its claims in a :class:`ClaimLedger` and writes them as a tidy CSV,
-``<results_dir>/claims/<notebook stem>.csv`` (one row per claim, written atomically); the
-landing page and the claims summary read those files back with :func:`read_claims`.
+Seeds with a missing (non-finite) value are left out and the finding says how many models the
+verdict rests on; with fewer than two left the claim is not comparable. Intervals are Student-t
+intervals of the mean over seeds (independently trained models, never rows of one model).
 
-The package: :mod:`drs_book.claims.statistics` (numbers over seeds, intervals), :mod:`drs_book.claims.rules`
-(the verdict rules, :class:`Check`) and :mod:`drs_book.claims.ledger` (records, the CSV, summaries); every
-name is importable from ``drs_book.claims`` itself, as from the one module it was.
+The package: :mod:`drs_book.claims.statistics` (numbers over seeds, intervals, the vocabulary),
+:mod:`drs_book.claims.rules` (the verdict rules, :class:`Check`) and
+:mod:`drs_book.claims.ledger` (records, the CSV, chapter statuses and the landing page's
+answers, all derived from the vocabulary).
 """
 
 from __future__ import annotations
 
-from drs_book.claims.statistics import (  # noqa: F401
-    REPRODUCED, PARTLY, INCONCLUSIVE, CONTRADICTED, NOT_COMPARABLE, VERDICTS, NOT_YET_CHECKED, Side, Comparison, ClaimError, seed_values, _as_float_array, Present, present, models_to_decide, _decide_text, _check_confidence, Interval, interval, _num, _mean_std, _range, _pct, _check_side,
+from drs_book.claims.statistics import (
+    CALIBRATION, CHECK, CLAIM, CONTRADICTED, INCONCLUSIVE, KINDS, LARGER, MEANING, NOT_COMPARABLE, NOT_YET_CHECKED,
+    PARTLY, REPRODUCED, SIZE_TOLERANCE, SMALLER, VERDICTS, ClaimError, Interval, Present, interval, models_to_decide,
+    present, seed_values,
 )
-from drs_book.claims.rules import (  # noqa: F401
-    Check, _too_few, _present_one, _OTHER_SIDE, paired, versus, matches, _COMPARE, on_seeds, _bare, direction_and_size, not_comparable,
+from drs_book.claims.rules import (
+    Check, both_parts, direction_and_size, effect, every_measure, matches, not_comparable, on_seeds, paired, readings, versus,
 )
-from drs_book.claims.ledger import (  # noqa: F401
-    CLAIMS_FOLDER, SOURCES, COLUMNS, _TEXT_COLUMNS, _NAME, _CLAIM_ID, ClaimRecord, ClaimLedger, read_claims, records, chapter_status, verdict_counts, chapter_statuses, counts_by_source, answer, status_text, link, chapter_link, _cell, markdown_table, claims_markdown_table, toc_chapters, find_upwards, __all__,
+from drs_book.claims.ledger import (
+    CHECKS_ONLY, CLAIMS_FOLDER, COLUMNS, MIXED, SOURCES, TESTS, ClaimLedger, ClaimRecord, answer, chapter_link,
+    chapter_status, chapter_statuses, claim_rows, claims_markdown_table, counts_by_source, find_upwards, legend, link,
+    markdown_table, moved_under_other_kernels, read_claims, records, status_text, toc_chapters, verdict_counts,
+    verdict_label,
 )
+
+__all__ = [
+    "CALIBRATION", "CHECK", "CLAIM", "CONTRADICTED", "INCONCLUSIVE", "KINDS", "LARGER", "MEANING", "NOT_COMPARABLE",
+    "NOT_YET_CHECKED", "PARTLY", "REPRODUCED", "SIZE_TOLERANCE", "SMALLER", "VERDICTS", "ClaimError", "Interval",
+    "Present", "interval", "models_to_decide", "present", "seed_values",
+    "Check", "both_parts", "effect", "every_measure", "matches", "not_comparable", "on_seeds", "paired", "readings", "versus",
+    "CHECKS_ONLY", "CLAIMS_FOLDER", "COLUMNS", "MIXED", "SOURCES", "TESTS", "ClaimLedger", "ClaimRecord", "answer",
+    "chapter_link", "chapter_status", "chapter_statuses", "claim_rows", "claims_markdown_table", "counts_by_source",
+    "find_upwards", "legend", "link", "markdown_table", "moved_under_other_kernels", "read_claims", "records",
+    "status_text", "toc_chapters", "verdict_counts", "verdict_label",
+]

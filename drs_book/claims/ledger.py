@@ -14,16 +14,25 @@ from pathlib import Path
 from drs_lib.io import write_csv_atomic
 
 import pandas as pd
-from drs_book.claims.statistics import REPRODUCED, PARTLY, CONTRADICTED, NOT_COMPARABLE, VERDICTS, NOT_YET_CHECKED, ClaimError
+from dataclasses import replace
+
+from drs_book.claims.statistics import (
+    CLAIM, CONTRADICTED, KINDS, NOT_COMPARABLE, NOT_YET_CHECKED, REPRODUCED, VERDICTS, ClaimError,
+)
 from drs_book.claims.rules import Check
 
 
 CLAIMS_FOLDER = "claims"
 #: Which paper a claim is from: the DRS paper (Azadi et al. 2019) or DDLS (Che et al. 2020).
 SOURCES = ("DRS", "DDLS")
-COLUMNS = ("chapter", "claim_id", "source", "claim", "paper", "ours", "verdict", "rule", "finding", "evidence",
-           "n_seeds", "estimate", "low", "high")
-_TEXT_COLUMNS = ("chapter", "claim_id", "source", "claim", "paper", "ours", "verdict", "rule", "finding", "evidence")
+#: Whose test a claim's rule is: "paper" (the paper's own number or direction) or "ours" (a
+#: measure or margin the book chose, e.g. recall within a margin where the paper says "keeps
+#: diversity"). A contradiction under our test is ours, not the paper's, and is counted apart.
+TESTS = ("paper", "ours")
+COLUMNS = ("chapter", "claim_id", "source", "kind", "test", "claim", "paper", "paper_value", "ours", "verdict", "rule",
+           "finding", "evidence", "n_seeds", "over", "estimate", "low", "high")
+_TEXT_COLUMNS = ("chapter", "claim_id", "source", "kind", "test", "claim", "paper", "ours", "verdict", "rule", "finding",
+                 "evidence", "over")
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _CLAIM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -40,7 +49,9 @@ class ClaimRecord:
     ``chapter`` is the notebook stem; ``claim`` the paper's statement in words; ``paper`` the
     paper's value as printed (e.g. "90 ± 2 %", "qualitative"); ``evidence`` the MyST label of
     the section holding the evidence (empty: the chapter as a whole); ``source`` the paper that
-    makes the claim (one of :data:`SOURCES`: "DRS", the default, or "DDLS").
+    makes the claim (one of :data:`SOURCES`: "DRS", the default, or "DDLS"); ``kind`` one of
+    :data:`~drs_book.claims.statistics.KINDS` (claim, check, calibration); ``test`` whose test
+    the rule is (:data:`TESTS`).
     """
 
     chapter: str
@@ -50,6 +61,8 @@ class ClaimRecord:
     check: Check
     evidence: str = ""
     source: str = "DRS"
+    kind: str = CLAIM
+    test: str = "paper"
 
     def __post_init__(self) -> None:
         if not isinstance(self.chapter, str) or not _NAME.match(self.chapter):
@@ -65,23 +78,48 @@ class ClaimRecord:
             raise ClaimError(f"evidence: got {self.evidence!r}; allowed: '' or a MyST label (letters, digits, '-', '_')")
         if self.source not in SOURCES:
             raise ClaimError(f"source: got {self.source!r}; allowed: " + ", ".join(map(repr, SOURCES)))
+        if self.kind not in KINDS:
+            raise ClaimError(f"kind: got {self.kind!r} (claim {self.claim_id!r}); allowed: " + ", ".join(map(repr, KINDS)))
+        if self.test not in TESTS:
+            raise ClaimError(f"test: got {self.test!r} (claim {self.claim_id!r}); allowed: " + ", ".join(map(repr, TESTS)))
 
     @property
     def verdict(self) -> str:
         return self.check.verdict
 
+    @property
+    def is_claim(self) -> bool:
+        """A claim of the paper (not a check of our code, nor a calibration): what the bottom line counts."""
+        return self.kind == CLAIM
+
+    @property
+    def ours_test(self) -> bool:
+        return self.test == "ours"
+
+    def replicates(self) -> str:
+        """What the verdict rests on, in words: '10 models', '5 seeds', '1 model (8 rows)', or '—'."""
+        n, over = self.check.n_seeds, self.check.over
+        if not n:
+            return "—"
+        if over.endswith("of one model"):
+            return f"1 model ({n} {over.removesuffix(' of one model')})"
+        return f"{n} {over or 'seeds'}"
+
     def sentence(self) -> str:
         """The claim, its verdict and what our numbers show, as one Markdown paragraph."""
         claim = self.claim.strip().rstrip(".")
-        return (f"**{self.verdict.capitalize()}.** {claim} (paper: {self.paper.strip()}). "
+        label = self.verdict.capitalize() + (" (our test, not the paper's)" if self.ours_test else "")
+        kind = "" if self.is_claim else f" [{self.kind}]"
+        return (f"**{label}.**{kind} {claim} (paper: {self.paper.strip()}). "
                 f"{self.check.finding} *Rule: {self.check.rule}.*")
 
     def row(self) -> dict[str, object]:
         c = self.check
-        return {"chapter": self.chapter, "claim_id": self.claim_id, "source": self.source, "claim": self.claim,
-                "paper": self.paper,
+        return {"chapter": self.chapter, "claim_id": self.claim_id, "source": self.source, "kind": self.kind,
+                "test": self.test, "claim": self.claim, "paper": self.paper, "paper_value": c.paper_value,
                 "ours": c.ours, "verdict": c.verdict, "rule": c.rule, "finding": c.finding,
-                "evidence": self.evidence, "n_seeds": c.n_seeds, "estimate": c.estimate, "low": c.low, "high": c.high}
+                "evidence": self.evidence, "n_seeds": c.n_seeds, "over": c.over, "estimate": c.estimate, "low": c.low,
+                "high": c.high}
 
     @classmethod
     def from_row(cls, row: dict) -> "ClaimRecord":
@@ -95,9 +133,10 @@ class ClaimRecord:
 
         n = number("n_seeds")
         check = Check(text("verdict"), text("rule"), text("ours"), text("finding"),
-                      0 if math.isnan(n) else int(n), number("estimate"), number("low"), number("high"))
+                      0 if math.isnan(n) else int(n), number("estimate"), number("low"), number("high"),
+                      number("paper_value"), text("over"))
         return cls(text("chapter"), text("claim_id"), text("claim"), text("paper"), check, text("evidence"),
-                   text("source") or "DRS")
+                   text("source") or "DRS", text("kind"), text("test") or "paper")
 
 
 @dataclass
@@ -116,17 +155,33 @@ class ClaimLedger:
 
     chapter: str
     records: list[ClaimRecord] = field(default_factory=list)
+    #: Full-scale build: mark verdicts that moved under other CPU kernels (the committed comparison
+    #: of two full builds says nothing about a quick build's verdicts).
+    full_scale: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.chapter, str) or not _NAME.match(self.chapter):
             raise ClaimError(f"chapter: got {self.chapter!r}; allowed: a notebook stem (letters, digits, _)")
 
     def record(self, claim_id: str, claim: str, paper: str, check: Check, evidence: str = "",
-               source: str = "DRS") -> ClaimRecord:
-        """Add one checked claim (ids are unique within a chapter) and return its record."""
+               source: str = "DRS", *, kind: str = "claim", test: str = "paper", paper_value: float | None = None) -> ClaimRecord:
+        """Add one checked record (ids and claim texts are unique within a chapter) and return it.
+
+        ``kind`` is required: "claim" (the paper's empirical statement, tested), "check" (our code
+        against a known answer or identity) or "calibration" (matched by construction).
+        ``paper_value`` gives the paper's number for what the check's estimate estimates when the
+        rule itself did not take it (e.g. 0 for "no mode lost" judged by a count rule).
+        """
         if any(r.claim_id == claim_id for r in self.records):
             raise ClaimError(f"claim_id {claim_id!r} is already recorded in {self.chapter}; ids must be unique")
-        entry = ClaimRecord(self.chapter, claim_id, claim, paper, check, evidence, source)
+        if any(r.claim.strip() == claim.strip() for r in self.records):
+            raise ClaimError(f"claim {claim!r} is already recorded in {self.chapter}; each claim is stated once")
+        if paper_value is not None:
+            if not math.isnan(check.paper_value) and check.paper_value != float(paper_value):
+                raise ClaimError(f"paper_value: the rule already holds the paper's value {check.paper_value}; "
+                                 f"got {paper_value!r} as well (claim {claim_id!r})")
+            check = replace(check, paper_value=float(paper_value))
+        entry = ClaimRecord(self.chapter, claim_id, claim, paper, check, evidence, source, kind, test)
         self.records.append(entry)
         return entry
 
@@ -156,8 +211,11 @@ class ClaimLedger:
                              "verdict": [r.verdict for r in self.records]})
 
     def markdown_table(self, with_rule: bool = False) -> str:
-        """The claims as a MyST table: verdict, claim, paper, ours, (rule,) link to the evidence."""
-        return claims_markdown_table(self.frame(), with_rule=with_rule)
+        """The records as a MyST table: verdict, claim, paper, ours, (rule,) link to the evidence; a
+        legend under it says what the kinds and marks mean when any is used."""
+        moved, label, _ = moved_under_other_kernels([self.chapter]) if self.full_scale else (set(), "", 0)
+        table = claims_markdown_table(self.frame(), with_rule=with_rule, moved=moved)
+        return table + legend(self.records, moved, label)
 
     def path(self, results_dir: str | Path) -> Path:
         return Path(results_dir) / CLAIMS_FOLDER / f"{self.chapter}.csv"
@@ -202,7 +260,14 @@ def read_claims(results_dir: str | Path, chapters: Sequence[str] | None = None) 
         frames.append(frame[list(COLUMNS)])
     if not frames:
         return pd.DataFrame(columns=list(COLUMNS))
-    return pd.concat(frames, ignore_index=True)
+    frame = pd.concat(frames, ignore_index=True)
+    repeated = frame[frame["claim"].str.strip().duplicated(keep=False)]
+    if not repeated.empty:
+        where = "; ".join(f"{c} in {', '.join(part.chapter + ':' + part.claim_id)}"
+                          for c, part in repeated.groupby(repeated["claim"].str.strip()))
+        raise ClaimError(f"a claim is stated more than once in the ledger ({where}); each claim appears once, "
+                         "with all its evidence")
+    return frame
 
 
 def records(frame: pd.DataFrame) -> list[ClaimRecord]:
@@ -210,25 +275,40 @@ def records(frame: pd.DataFrame) -> list[ClaimRecord]:
     return [ClaimRecord.from_row(row) for row in frame.to_dict("records")]
 
 
-def chapter_status(verdicts: Iterable[str]) -> str:
-    """One status for a chapter from its claims' verdicts.
+#: Chapter statuses beyond the verdicts: several verdicts among its claims, no claim of the paper
+#: (checks and calibrations only), no claims file yet.
+MIXED = "mixed"
+CHECKS_ONLY = "checks only"
 
-    No claims: "not yet checked". All not comparable: "not comparable". Otherwise, over the
-    comparable claims: all of one verdict → that verdict ("reproduced", "contradicted",
-    "inconclusive"); a mix → "partly" (the counts beside it say of what).
+
+def claim_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows that are the papers' claims (``kind == "claim"``): the only ones the bottom line counts."""
+    return frame[frame["kind"] == CLAIM] if len(frame) else frame
+
+
+def chapter_status(verdicts: Iterable[str], kinds: Iterable[str] | None = None) -> str:
+    """One status for a chapter from its records' verdicts (and kinds; all claims if not given).
+
+    No records: "not yet checked". No claim among them (checks and calibrations only): "checks
+    only". All claims not comparable: "not comparable". Otherwise, over the comparable claims:
+    all of one verdict → that verdict; several → "mixed" (the counts beside it say of what).
     """
     verdicts = list(verdicts)
+    kinds = [CLAIM] * len(verdicts) if kinds is None else list(kinds)
     unknown = sorted(set(verdicts) - set(VERDICTS))
     if unknown:
         raise ClaimError(f"unknown verdict(s) {unknown}; allowed: " + ", ".join(map(repr, VERDICTS)))
-    comparable = [v for v in verdicts if v != NOT_COMPARABLE]
     if not verdicts:
         return NOT_YET_CHECKED
+    claimed = [v for v, k in zip(verdicts, kinds) if k == CLAIM]
+    if not claimed:
+        return CHECKS_ONLY
+    comparable = [v for v in claimed if v != NOT_COMPARABLE]
     if not comparable:
         return NOT_COMPARABLE
     if len(set(comparable)) == 1:
         return comparable[0]
-    return PARTLY
+    return MIXED
 
 
 def verdict_counts(verdicts: Iterable[str]) -> str:
@@ -238,49 +318,48 @@ def verdict_counts(verdicts: Iterable[str]) -> str:
 
 
 def chapter_statuses(frame: pd.DataFrame, chapters: Sequence[str]) -> pd.DataFrame:
-    """Per chapter (in the given order): status, number of claims and the verdict counts."""
+    """Per chapter (in the given order): status, number of claims (the papers'), the verdict
+    counts of those claims, and the number of checks and calibrations beside them."""
     rows = []
     for chapter in chapters:
-        verdicts = frame.loc[frame.chapter == chapter, "verdict"].tolist()
-        rows.append({"chapter": chapter, "status": chapter_status(verdicts), "n_claims": len(verdicts),
-                     "counts": verdict_counts(verdicts)})
-    return pd.DataFrame(rows, columns=["chapter", "status", "n_claims", "counts"])
+        part = frame[frame.chapter == chapter] if len(frame) else frame
+        claimed = claim_rows(part)
+        rows.append({"chapter": chapter, "status": chapter_status(part["verdict"], part["kind"]) if len(part) else NOT_YET_CHECKED,
+                     "n_claims": len(claimed), "counts": verdict_counts(claimed["verdict"]),
+                     "n_checks": int((part["kind"] != CLAIM).sum()) if len(part) else 0})
+    return pd.DataFrame(rows, columns=["chapter", "status", "n_claims", "counts", "n_checks"])
 
 
 def counts_by_source(frame: pd.DataFrame) -> pd.DataFrame:
-    """Claims per paper (rows: :data:`SOURCES` present, plus "all") and verdict (columns, fixed order)."""
+    """The papers' claims (``kind == "claim"`` only) per paper (rows: :data:`SOURCES` present, plus
+    "all") and verdict (columns, fixed order); ``ours`` counts the claims judged by a test of ours."""
+    frame = claim_rows(frame)
     sources = [s for s in SOURCES if (frame["source"] == s).any()] if len(frame) else []
     rows = []
     for source in sources + ["all"]:
         part = frame if source == "all" else frame[frame["source"] == source]
-        rows.append({"paper": source, **{v: int((part["verdict"] == v).sum()) for v in VERDICTS}, "claims": len(part)})
-    return pd.DataFrame(rows, columns=["paper", *VERDICTS, "claims"])
+        rows.append({"paper": source, **{v: int((part["verdict"] == v).sum()) for v in VERDICTS}, "claims": len(part),
+                     "ours": int((part["test"] == "ours").sum())})
+    return pd.DataFrame(rows, columns=["paper", *VERDICTS, "claims", "ours"])
 
 
 def answer(frame: pd.DataFrame, keys: Sequence[tuple[str, str]]) -> tuple[str, list[ClaimRecord]]:
     """The answer to one question from the claims ``keys`` ((chapter, claim_id) pairs) that were recorded.
 
-    Rule: "yes" when every comparable claim is reproduced; "no" when every one is contradicted;
-    "not decided" when none is reproduced or contradicted (inconclusive or partly only); "partly"
-    otherwise; "not checked" when none was recorded or none is comparable. Returns the word and
-    the records it rests on.
+    Derived from the verdict vocabulary alone: the verdict every comparable claim behind it shares
+    (e.g. "reproduced", "smaller than reported"), "mixed" when they differ, "not checked" when none
+    was recorded or none is comparable. Returns the word and the records it rests on.
     """
     wanted = set(keys)
     found = [r for r in records(frame) if (r.chapter, r.claim_id) in wanted]
     verdicts = [r.verdict for r in found if r.verdict != NOT_COMPARABLE]
     if not verdicts:
         return "not checked", found
-    if all(v == REPRODUCED for v in verdicts):
-        return "yes", found
-    if all(v == CONTRADICTED for v in verdicts):
-        return "no", found
-    if not any(v in (REPRODUCED, CONTRADICTED) for v in verdicts):
-        return "not decided", found
-    return "partly", found
+    return (verdicts[0] if len(set(verdicts)) == 1 else MIXED), found
 
 
 def status_text(status: str, counts: str) -> str:
-    """'partly (2 reproduced, 1 not reproduced)' or just the status when there is nothing to count."""
+    """'mixed (2 reproduced, 1 smaller than reported)' or just the status when there is nothing to count."""
     return f"{status} ({counts})" if counts else status
 
 
@@ -309,10 +388,56 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> s
     return "\n".join(lines)
 
 
-def claims_markdown_table(frame: pd.DataFrame, docs_folder: str = "/book/executed", with_rule: bool = True) -> str:
-    """Every claim: verdict, the paper's claim and value, ours, the rule (optional), and a link to its evidence."""
+def verdict_label(record: ClaimRecord, moved: "set[tuple[str, str]] | None" = None) -> str:
+    """The verdict as the tables print it: bold, the kind when it is not a claim, "our test" when the
+    rule is ours, and a dagger when the verdict moved under other CPU kernels (``moved``)."""
+    label = f"**{record.verdict}**"
+    if not record.is_claim:
+        label += f" ({record.kind})"
+    if record.ours_test:
+        label += " (our test)"
+    if moved and (record.chapter, record.claim_id) in moved:
+        label += " †"
+    return label
+
+
+def legend(shown: Sequence[ClaimRecord], moved: "set[tuple[str, str]]", label: str) -> str:
+    """A line under a claims table saying what its marks mean ('' when it uses none)."""
+    notes = []
+    if any(r.kind == "check" for r in shown):
+        notes.append("*check*: our code against a known answer or identity, not a claim of the paper")
+    if any(r.kind == "calibration" for r in shown):
+        notes.append("*calibration*: a value our setting was chosen to sit near, so it is matched by construction")
+    if any(r.ours_test for r in shown):
+        notes.append("*our test*: the measure or margin is ours; the paper states no number for it")
+    if any((r.chapter, r.claim_id) in moved for r in shown):
+        notes.append(f"†: this verdict differed when the whole book was rebuilt under other CPU kernels ({label})")
+    return ("\n\n" + "; ".join(notes) + ".") if notes else ""
+
+
+def moved_under_other_kernels(chapters: Sequence[str] | None = None) -> "tuple[set[tuple[str, str]], str, int]":
+    """The (chapter, claim_id) pairs whose verdict differed when the book was built under other CPU
+    kernels (``book/data/verdicts_other_kernels.csv``, written by ``tools/compare_verdicts.py``),
+    those kernels in words, and how many records were compared; nothing when the file is absent."""
+    try:
+        path = find_upwards("book/data/verdicts_other_kernels.csv")
+    except ClaimError:
+        return set(), "", 0
+    other = pd.read_csv(path)
+    if chapters is not None:
+        other = other[other.chapter.isin(list(chapters))]
+    other = other[(other.verdict_native != "missing") & (other.verdict_other != "missing")]
+    moved = other[~other.same.astype(bool)]
+    label = str(other["other_kernels"].iloc[0]) if len(other) else ""
+    return {(r.chapter, r.claim_id) for r in moved.itertuples()}, label, len(other)
+
+
+def claims_markdown_table(frame: pd.DataFrame, docs_folder: str = "/book/executed", with_rule: bool = True,
+                          moved: "set[tuple[str, str]] | None" = None) -> str:
+    """Every record: verdict (with its kind and a † when CPU-sensitive), the paper's claim and value, ours,
+    the rule (optional), and a link to its evidence."""
     header = ["verdict", "claim", "paper", "ours (mean ± std)"] + (["rule"] if with_rule else []) + ["evidence"]
-    rows = [[f"**{r.verdict}**", r.claim, r.paper, r.check.ours] + ([r.check.rule] if with_rule else [])
+    rows = [[verdict_label(r, moved), r.claim, r.paper, r.check.ours] + ([r.check.rule] if with_rule else [])
             + [link(r, docs_folder)] for r in records(frame)]
     return markdown_table(header, rows)
 
@@ -333,13 +458,3 @@ def find_upwards(name: str, start: str | Path = ".") -> Path:
         if (folder / name).is_file():
             return folder / name
     raise ClaimError(f"no {name} in {here} or any folder above it")
-
-
-__all__ = [
-    "CLAIMS_FOLDER", "COLUMNS", "SOURCES", "answer", "counts_by_source", "CONTRADICTED", "INCONCLUSIVE", "NOT_COMPARABLE", "NOT_YET_CHECKED", "PARTLY",
-    "Present", "REPRODUCED", "models_to_decide", "present",
-    "VERDICTS", "Check", "ClaimError", "ClaimLedger", "ClaimRecord", "Interval", "chapter_link", "chapter_status",
-    "chapter_statuses", "claims_markdown_table", "direction_and_size", "find_upwards", "interval", "link",
-    "markdown_table", "matches", "not_comparable", "on_seeds", "paired", "read_claims", "records", "seed_values",
-    "status_text", "toc_chapters", "verdict_counts", "versus",
-]

@@ -6,26 +6,31 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 
 from scipy import stats
-from drs_book.claims.statistics import REPRODUCED, PARTLY, INCONCLUSIVE, CONTRADICTED, NOT_COMPARABLE, VERDICTS, Side, Comparison, ClaimError, Present, present, models_to_decide, _decide_text, interval, _num, _mean_std, _range, _pct, _check_side
+
+from drs_book.claims.statistics import (
+    CONTRADICTED, INCONCLUSIVE, LARGER, NOT_COMPARABLE, PARTLY, REPRODUCED, SIZE_TOLERANCE, SMALLER, VERDICTS,
+    ClaimError, Comparison, Present, Side, _check_side, _decide_text, _mean_std, _num, _pct, _range, interval,
+    models_to_decide, present,
+)
 
 
 # --------------------------------------------------------------------------- verdict rules
 
 
 @dataclass(frozen=True)
-
-
 class Check:
     """The outcome of one rule: verdict, the rule in words, our numbers, and what they show.
 
     ``estimate``, ``low`` and ``high`` are the number the rule decided on and its interval
-    (NaN where the rule has none, e.g. a seed count or a claim that is not comparable).
+    (NaN where the rule has none, e.g. a seed count or a claim that is not comparable);
+    ``paper_value`` is the paper's number for exactly what ``estimate`` estimates, in the same
+    units (NaN where the paper gives none: a direction-only claim).
     """
 
     verdict: str
@@ -36,6 +41,9 @@ class Check:
     estimate: float = math.nan
     low: float = math.nan
     high: float = math.nan
+    paper_value: float = math.nan
+    over: str = ""
+    """What the ``n_seeds`` replicates are ("models", "seeds", "interpolation rows of one model")."""
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -103,7 +111,7 @@ def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, 
             rule=f"{a_name} {expect} {b_name} on at least {min_seeds} of {n} {over} (contradicted at {n - min_seeds} or fewer)",
             ours=ours,
             finding=f"Ours: {ours}; {a_name} is {expect} {b_name} on {count} of {n} {over} ({difference}).{note}",
-            n_seeds=n, estimate=float(d.mean()),
+            n_seeds=n, estimate=float(d.mean()), over=over,
         )
     iv = interval(d, confidence, f"{a_name} − {b_name}")
     side = iv.side(0.0)
@@ -117,7 +125,7 @@ def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, 
              f"(contradicted if it lies {_OTHER_SIDE[expect]} 0, inconclusive if it contains 0)",
         ours=ours,
         finding=f"Ours: {ours}; {difference}, and its {_pct(confidence)} interval {_range(iv, digits, d_unit)} {where}.{decide}{note}",
-        n_seeds=n, estimate=iv.mean, low=iv.low, high=iv.high,
+        n_seeds=n, estimate=iv.mean, low=iv.low, high=iv.high, over=over,
     )
 
 
@@ -155,7 +163,7 @@ def versus(values: Iterable[float], reference: float, *, name: str, expect: Side
         ours=f"{name} {value}",
         finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} "
                 f"{where}.{decide}{kept.note(over)}",
-        n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high,
+        n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high, over=over,
     )
 
 
@@ -212,7 +220,87 @@ def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance
         ours=f"{name} {value}",
         finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} "
                 f"{where}.{kept.note(over)}",
-        n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high,
+        n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high, paper_value=float(paper_value), over=over,
+    )
+
+
+def effect(a: Iterable[float], b: Iterable[float], *, paper_effect: float, a_name: str, b_name: str,
+           expect: Side = "above", tolerance: float | None = None, confidence: float = 0.95, digits: int = 2,
+           unit: str = "", over: str = "seeds") -> Check:
+    """Direction and size of a paired effect A − B, judged against the paper's own effect.
+
+    ``paper_effect`` is the paper's A − B in the units of the values (e.g. +20 for "70 % → 90 %"
+    with A the DRS row); its sign must be the expected direction. Direction is the t-interval of
+    the paired difference over seeds against 0; size is the same interval against the paper's
+    effect e, with a tolerance fixed in advance (default :data:`SIZE_TOLERANCE` · |e|). Read with
+    the paper's direction as positive:
+
+    * the interval lies on the other side of 0: **contradicted** (the effect goes the other way);
+    * the interval lies below e (when it also contains 0), or below e − tolerance (when it lies
+      above 0): **smaller than reported**;
+    * the interval lies above e + tolerance: **larger than reported**;
+    * the interval lies above 0 and reaches within the tolerance of e: **reproduced**;
+    * the interval contains both 0 and e: **inconclusive**, with about how many models would
+      exclude one of them.
+
+    An interval that excludes the paper's effect is therefore never inconclusive: "smaller than
+    reported" is a finding (replication studies report it so), not a shrug.
+    """
+    expect = _check_side(expect)
+    if isinstance(paper_effect, bool) or not isinstance(paper_effect, (int, float, np.number)) \
+            or not math.isfinite(float(paper_effect)) or float(paper_effect) == 0.0:
+        raise ClaimError(f"paper_effect: got {paper_effect!r}; allowed: a finite non-zero number (the paper's A − B)")
+    sign = 1.0 if expect == "above" else -1.0
+    if sign * float(paper_effect) < 0:
+        raise ClaimError(f"paper_effect: got {paper_effect!r} with expect={expect!r}; the paper's effect must lie "
+                         f"{expect} 0 (it is the direction the claim states)")
+    paper_effect = float(paper_effect)
+    tolerance = SIZE_TOLERANCE * abs(paper_effect) if tolerance is None else tolerance
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not (math.isfinite(tolerance) and tolerance >= 0):
+        raise ClaimError(f"tolerance: got {tolerance!r}; allowed: a finite number >= 0 (in the units of the values)")
+    kept = present((a, a_name), (b, b_name))
+    too_few = _too_few(kept, over, f"{a_name} − {b_name}")
+    if too_few is not None:
+        return too_few
+    x, y = kept.arrays
+    d = x - y
+    iv = interval(d, confidence, f"{a_name} − {b_name}")
+    d_unit = " points" if unit.strip() == "%" else unit
+    # oriented: the paper's direction positive
+    lo, hi = (iv.low, iv.high) if sign > 0 else (-iv.high, -iv.low)
+    e = sign * paper_effect
+    paper = f"the paper's effect ({_num(paper_effect, digits)}{d_unit})"
+    band = f"{paper} ± the tolerance {_num(tolerance, digits)}{d_unit}"
+    if hi < 0:
+        verdict, where = CONTRADICTED, f"lies {_OTHER_SIDE[expect]} 0: the effect goes the other way"
+    elif lo > 0 and hi < e - tolerance:
+        verdict, where = SMALLER, f"lies {expect} 0 but short of {band}: the effect is there, smaller than reported"
+    elif lo <= 0 and hi < e:
+        verdict, where = SMALLER, (f"contains 0 and excludes {paper}: the effect, if there is one, is smaller "
+                                   "than reported")
+    elif lo > e + tolerance:
+        verdict, where = LARGER, f"lies beyond {band}: the effect is larger than reported"
+    elif lo > 0:
+        verdict, where = REPRODUCED, f"lies {expect} 0 and reaches {band}"
+    else:
+        verdict, where = INCONCLUSIVE, f"contains both 0 and {paper}"
+    decide = ""
+    if verdict == INCONCLUSIVE:
+        distance = max(abs(iv.mean), abs(iv.mean - paper_effect))
+        decide = _decide_text(models_to_decide(iv.std, distance, iv.n, confidence), over)
+    ratio = f" Our mean effect is {100 * iv.mean / paper_effect:.0f} % of the paper's."
+    ours = f"{a_name} {_mean_std(x, digits, unit)}, {b_name} {_mean_std(y, digits, unit)}"
+    return Check(
+        verdict,
+        rule=f"the {_pct(confidence)} t-interval of the paired difference {a_name} − {b_name} over {over}, against 0 "
+             f"(direction) and against the paper's effect {_num(paper_effect, digits)}{d_unit} with a tolerance of "
+             f"{_num(tolerance, digits)}{d_unit} fixed in advance (size): reproduced if it lies {expect} 0 and reaches "
+             f"the tolerance band, smaller or larger than reported if it excludes the paper's effect, contradicted if "
+             f"it lies {_OTHER_SIDE[expect]} 0, inconclusive if it contains both 0 and the paper's effect",
+        ours=ours,
+        finding=f"Ours: {ours}; the paired difference is {_mean_std(d, digits, d_unit)} over {iv.n} {over}, and its "
+                f"{_pct(confidence)} interval {_range(iv, digits, d_unit)} {where}.{ratio}{decide}{kept.note(over)}",
+        n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high, paper_value=paper_effect, over=over,
     )
 
 
@@ -250,7 +338,7 @@ def on_seeds(values: Iterable[float], comparison: Comparison, threshold: float, 
         rule=f"{name} {bound} on at least {k} of {n} {over} (contradicted on {n - k} or fewer)",
         ours=f"{name} {value}",
         finding=f"Ours: {name} is {bound} on {count} of {n} {over} ({value} over {over}).{kept.note(over)}",
-        n_seeds=n, estimate=float(array.mean()),
+        n_seeds=n, estimate=float(array.mean()), over=over,
     )
 
 
@@ -258,33 +346,89 @@ def _bare(finding: str) -> str:
     return finding[len("Ours: "):] if finding.startswith("Ours: ") else finding
 
 
-def direction_and_size(direction: Check, size: Check) -> Check:
-    """A claim with a direction and a size.
+def both_parts(first: Check, second: Check) -> Check:
+    """A claim of two parts (e.g. "the score rises, and then stops improving"; "DRS beats the
+    threshold, and passes the test against the target").
 
-    Reproduced if both rules are; *partly* if the direction is reproduced and the size is not
-    (contradicted or inconclusive); otherwise the direction's verdict (contradicted or
-    inconclusive). Not comparable if either part is.
+    Reproduced if both parts are; *partly* if the first is and the second is not (contradicted or
+    inconclusive); otherwise the first part's verdict. Not comparable if either part is. A claim
+    whose second part is the size of an effect the paper reports uses :func:`effect` instead.
     """
-    for role, check in (("direction", direction), ("size", size)):
+    for role, check in (("first", first), ("second", second)):
         if check.verdict not in (REPRODUCED, CONTRADICTED, INCONCLUSIVE, NOT_COMPARABLE):
             raise ClaimError(f"{role}: expected a check that is reproduced, contradicted, inconclusive or not "
                              f"comparable; got {check.verdict!r}")
-    for check in (direction, size):
+    for check in (first, second):
         if check.verdict == NOT_COMPARABLE:
             return check
-    if direction.holds:
-        verdict = REPRODUCED if size.holds else PARTLY
+    if first.holds:
+        verdict = REPRODUCED if second.holds else PARTLY
     else:
-        verdict = direction.verdict
+        verdict = first.verdict
     return Check(
         verdict,
-        rule=f"reproduced if both the direction and the size hold, partly if only the direction does, otherwise the "
-             f"direction's verdict; direction: {direction.rule}; size: {size.rule}",
-        ours=f"{direction.ours}; {size.ours}" if direction.ours != size.ours else direction.ours,
-        finding=f"Ours, direction ({direction.verdict}): {_bare(direction.finding)} "
-                f"Size ({size.verdict}): {_bare(size.finding)}",
-        n_seeds=direction.n_seeds, estimate=direction.estimate, low=direction.low, high=direction.high,
+        rule=f"reproduced if both parts hold, partly if only the first does, otherwise the first part's verdict; "
+             f"first: {first.rule}; second: {second.rule}",
+        ours=f"{first.ours}; {second.ours}" if first.ours != second.ours else first.ours,
+        finding=f"Ours, first part ({first.verdict}): {_bare(first.finding)} "
+                f"Second part ({second.verdict}): {_bare(second.finding)}",
+        n_seeds=first.n_seeds, estimate=first.estimate, low=first.low, high=first.high, over=first.over,
     )
+
+
+def every_measure(by_measure: dict[str, Check]) -> Check:
+    """One claim judged on several measures at once (e.g. "keeps diversity" as recall and as coverage).
+
+    Reproduced if it holds on every measure; *partly* if it holds on some; otherwise contradicted if any
+    measure contradicts it, else inconclusive. Not comparable if any measure is.
+    """
+    if len(by_measure) < 2:
+        raise ClaimError("every_measure: give at least two measures (name -> check)")
+    checks = list(by_measure.values())
+    for name, check in by_measure.items():
+        if check.verdict not in (REPRODUCED, CONTRADICTED, INCONCLUSIVE, NOT_COMPARABLE):
+            raise ClaimError(f"{name}: expected a check that is reproduced, contradicted, inconclusive or not "
+                             f"comparable; got {check.verdict!r}")
+    for check in checks:
+        if check.verdict == NOT_COMPARABLE:
+            return check
+    held = [c.holds for c in checks]
+    if all(held):
+        verdict = REPRODUCED
+    elif any(held):
+        verdict = PARTLY
+    else:
+        verdict = CONTRADICTED if any(c.verdict == CONTRADICTED for c in checks) else INCONCLUSIVE
+    return Check(
+        verdict,
+        rule="reproduced if it holds on every measure, partly if on some, else contradicted if any measure "
+             "contradicts it, else inconclusive; " + "; ".join(f"{name}: {c.rule}" for name, c in by_measure.items()),
+        ours="; ".join(c.ours for c in checks),
+        finding=" ".join(f"Ours, {name} ({c.verdict}): {_bare(c.finding)}" for name, c in by_measure.items()),
+        n_seeds=min(c.n_seeds for c in checks), over=checks[0].over,
+    )
+
+
+def readings(by_reading: dict[str, Check], *, undefined: str) -> Check:
+    """One paper number that admits several readings (e.g. a "std" that may be a radial RMS or a
+    per-axis std; the paper does not say): each reading's check is computed, and the verdict is
+    theirs when all agree; when they disagree it is *not comparable*, and the reason says which
+    reading gives which verdict and why the paper cannot decide between them (``undefined``).
+    """
+    if len(by_reading) < 2:
+        raise ClaimError("readings: give at least two readings (name -> check)")
+    verdicts = {name: check.verdict for name, check in by_reading.items()}
+    findings = " ".join(f"As {name} ({check.verdict}): {_bare(check.finding)}" for name, check in by_reading.items())
+    ours = "; ".join(check.ours for check in by_reading.values())
+    first = next(iter(by_reading.values()))
+    if len(set(verdicts.values())) == 1:
+        return replace(first, rule="every reading gives the same verdict; " + "; ".join(
+            f"as {name}: {check.rule}" for name, check in by_reading.items()), ours=ours,
+            finding=f"Ours, under every reading of the paper's number ({undefined}): {findings}")
+    said = ", ".join(f"{verdict} as {name}" for name, verdict in verdicts.items())
+    return Check(NOT_COMPARABLE, rule=f"not comparable: the readings disagree ({said}) and {undefined}", ours=ours,
+                 finding=f"{said[0].upper() + said[1:]}; {undefined}, so the paper's number cannot be compared. {findings}",
+                 n_seeds=first.n_seeds, over=first.over)
 
 
 def not_comparable(reason: str, ours: str = "—") -> Check:
@@ -296,3 +440,4 @@ def not_comparable(reason: str, ours: str = "—") -> Check:
                  finding=text if text.endswith(".") else text + ".")
 
 
+direction_and_size = both_parts  # TEMPORARY while the running build uses it

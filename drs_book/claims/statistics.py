@@ -17,12 +17,40 @@ from scipy import stats
 
 REPRODUCED = "reproduced"
 PARTLY = "partly"
+SMALLER = "smaller than reported"
+LARGER = "larger than reported"
 INCONCLUSIVE = "inconclusive"
 CONTRADICTED = "contradicted"
 NOT_COMPARABLE = "not comparable"
-VERDICTS = (REPRODUCED, PARTLY, INCONCLUSIVE, CONTRADICTED, NOT_COMPARABLE)
+VERDICTS = (REPRODUCED, PARTLY, SMALLER, LARGER, INCONCLUSIVE, CONTRADICTED, NOT_COMPARABLE)
+"""The one verdict vocabulary: every rule returns one of these, and the chapter status and the
+landing page's answers are derived from them (:data:`MEANING` says what each one means)."""
+MEANING = {
+    REPRODUCED: "the effect is there and its size (or the level) is consistent with the paper's",
+    PARTLY: "one part of a two-part claim holds, the other does not",
+    SMALLER: "our interval excludes the paper's effect on the small side: the effect, if any, is smaller than reported",
+    LARGER: "our interval excludes the paper's effect on the large side",
+    INCONCLUSIVE: "our interval holds both the paper's value (or effect) and a meaningful miss (or no effect)",
+    CONTRADICTED: "the effect goes the other way, or our interval excludes the paper's level",
+    NOT_COMPARABLE: "nothing we measure is the paper's quantity (the reason is given)",
+}
 NOT_YET_CHECKED = "not yet checked"
 """Status of a chapter that has not written its claims file (yet)."""
+
+CLAIM = "claim"
+CHECK = "check"
+CALIBRATION = "calibration"
+KINDS = (CLAIM, CHECK, CALIBRATION)
+"""What a record is. ``claim``: an empirical statement of the paper, tested; only these make the
+bottom line and the per-paper counts. ``check``: our code against a known answer or an identity
+(a theorem checked numerically tests the code, not the paper). ``calibration``: matched by
+construction, a number our setting was chosen or tuned to sit near (evidence that the setting is
+comparable, not a reproduced claim)."""
+
+SIZE_TOLERANCE = 0.25
+"""Book-wide tolerance of the size test (:func:`drs_book.claims.rules.effect`): an effect whose
+interval lies above 0 and comes within this fraction of the paper's effect counts as the
+reported size. Fixed before any verdict was computed, the same for every claim."""
 
 Side = Literal["above", "below"]
 Comparison = Literal[">=", "<=", ">", "<"]
