@@ -95,7 +95,7 @@ def executed_like(source: Path) -> nbformat.NotebookNode:
 def test_machine_cells_are_hidden_and_prose_stays(tmp_path):
     notebook = executed_like(tiny_notebook(tmp_path))
     counts = reader_view.prepare(notebook, tmp_path / "tiny.md", REPO, facts_for_tests())
-    assert counts == {"injected": 1, "check": 1, "nbval": 1, "folded_parameters": 0}
+    assert counts == {"injected": 1, "check": 1, "nbval": 1, "folded_parameters": 1}
     hidden = [c.source.splitlines()[0] for c in notebook.cells if "remove-cell" in c.metadata.get("tags", [])]
     assert hidden == ["# Parameters", "def check_float(name, value, minimum):  # stands in for drs_book.params (no torch import: fast)", "# NBVAL_CHECK_OUTPUT"]
     work = next(c for c in notebook.cells if c.source.startswith("import time"))
@@ -121,16 +121,19 @@ def test_rerun_box_is_generated_from_the_notebook(tmp_path):
     assert box.startswith(":::{admonition} Rerun this chapter\n:class: tip dropdown") and box.endswith(":::")
 
 
-def test_long_parameters_cells_are_folded(tmp_path):
-    source = TINY.format(seconds=0.0).replace(
-        "quick = False         # small, fast run\n",
-        "quick = False         # small, fast run\n" + "".join(f"extra_{i} = {i}\n" for i in range(12)))
-    path = tmp_path / "long.md"
-    path.write_text(source)
-    notebook = jupytext.read(path)
-    counts = reader_view.hide_machine_cells(notebook)
-    assert counts["folded_parameters"] == 1
-    assert "hide-input" in notebook.cells[reader_view.parameters_index(notebook)].metadata["tags"]
+def test_parameters_cells_are_folded_short_or_long_unless_hidden(tmp_path):
+    for extra in (0, 12):
+        source = TINY.format(seconds=0.0).replace(
+            "quick = False         # small, fast run\n",
+            "quick = False         # small, fast run\n" + "".join(f"extra_{i} = {i}\n" for i in range(extra)))
+        path = tmp_path / f"p{extra}.md"
+        path.write_text(source)
+        notebook = jupytext.read(path)
+        counts = reader_view.hide_machine_cells(notebook)
+        assert counts["folded_parameters"] == 1
+        assert "hide-input" in notebook.cells[reader_view.parameters_index(notebook)].metadata["tags"]
+    landing = jupytext.read(REPO / "notebooks" / "00_intro.md")  # hidden there: never folded as well
+    assert reader_view.hide_machine_cells(landing)["folded_parameters"] == 0
 
 
 def test_every_real_notebook_gets_its_boxes_and_hides_its_checks():

@@ -7,7 +7,7 @@ compares every cell (tags such as ``remove-cell`` only matter to Jupyter Book).
 * papermill's ``injected-parameters`` cell, the parameter-checking cell right after the
   ``parameters`` cell, and every cell whose first line is ``# NBVAL_CHECK_OUTPUT`` are tagged
   ``remove-cell``: they are for the machine, not the reader.
-* a ``parameters`` cell longer than :data:`LONG_PARAMETERS` lines is folded (``hide-input``).
+* the ``parameters`` cell is folded (``hide-input``) unless the page hides it.
 * under the chapter's title: a "How this page was computed" note (mode, parameters given,
   execution time, what came from the model cache) and a folded "Rerun this chapter" box
   generated from the notebook itself (commands, parameter table, how to install drs_lib).
@@ -28,7 +28,6 @@ import nbformat
 
 HIDDEN = "remove-cell"
 FOLDED = "hide-input"
-LONG_PARAMETERS = 12
 NBVAL_MARKER = "# NBVAL_CHECK_OUTPUT"
 GENERATED = "drs-book-generated"
 EXAMPLE_OVERRIDE = ("seed", "1")
@@ -96,7 +95,9 @@ def hide_machine_cells(notebook) -> dict[str, int]:
     index = parameters_index(notebook)
     if index is not None:
         parameters = notebook.cells[index]
-        if len(parameters.source.strip().splitlines()) > LONG_PARAMETERS:
+        # Folded on every page: shown inline, its trailing comments were clipped at the column's edge;
+        # the "Rerun this chapter" box lists the same parameters in a table that wraps.
+        if HIDDEN not in tags(parameters):
             add_tag(parameters, FOLDED)
             counts["folded_parameters"] = 1
         for cell in notebook.cells[index + 1 :]:
