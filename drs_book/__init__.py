@@ -10,6 +10,7 @@ myst_nb) come with the book's toolchain, ``requirements.txt``.
 - :mod:`drs_book.params`           checking notebook (papermill) parameters before any work, declaratively
 - :mod:`drs_book.cache`            on-disk cache of trained models, keyed by everything that determines them
 - :mod:`drs_book.claims`           claims checked against the papers, verdicts computed (a package: statistics, rules, ledger)
+- :mod:`drs_book.landing`          the landing page's answer: the paper's claims grouped, tallied, qualified
 - :mod:`drs_book.tradeoff`         the verdicts on the quality–diversity sweep of :mod:`drs_lib.compare.tradeoff`
 - :mod:`drs_book.cached_training`  configs as cache keys, load-or-train for the 2D GANs and KeepTraining
 - :mod:`drs_book.regime`           which 2D GAN setting matches the paper's regime; the shared presets

@@ -50,7 +50,8 @@ def scatter_panels(panels: Mapping[str, Tensor], *, means: Tensor | None = None,
     nrows, ncols = style.wrap_panels(n, per_row)
     page_width = style.page_figsize()[0]
     size = min(size or page_width / ncols, page_width / ncols)
-    palette = list(colors) if colors is not None else list(style.PALETTE)
+    palette = (list(colors) if colors is not None
+               else [style.method_colour(title, i) for i, title in enumerate(panels)])
     with style.context():
         fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.25 * nrows), squeeze=False,
                                  sharex=True, sharey=True, constrained_layout=True)

@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt
 
 
 TARGET_COLOUR = "black"
-ACCEPT_COLOUR = style.PALETTE[0]
-THRESHOLD_COLOUR = style.PALETTE[3]
+ACCEPT_COLOUR = style.method_colour("DRS")
+THRESHOLD_COLOUR = style.method_colour("threshold")
 
 
 def figure1_left(problem: GaussianTargetUniformProposal, rejection_samples: np.ndarray,

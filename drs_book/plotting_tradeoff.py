@@ -51,7 +51,7 @@ def quality_diversity_figure(frame: pd.DataFrame, *, pairs: Sequence[tuple[str, 
     """
     metrics = list(dict.fromkeys(name for pair in pairs for name in pair))
     means = curve_means(frame, metrics)
-    curves = {DRS: ("o", "-", style.PALETTE[1]), THRESHOLD: ("s", "--", style.PALETTE[2])}
+    curves = {DRS: ("o", "-", style.method_colour("DRS")), THRESHOLD: ("s", "--", style.method_colour("threshold"))}
     others = [m for m in dict.fromkeys(means["method"]) if m not in curves]
     with style.context():
         fig, axes = plt.subplots(1, len(pairs), figsize=style.page_figsize(aspect=0.5), squeeze=False,
@@ -74,7 +74,7 @@ def quality_diversity_figure(frame: pd.DataFrame, *, pairs: Sequence[tuple[str, 
                                linewidths=1.0, zorder=5, label=highlight_label if method == DRS else None)
             for i, method in enumerate(others):
                 point = means[means["method"] == method]
-                color = "black" if method == GENERATOR else style.PALETTE[(3 + i) % len(style.PALETTE)]
+                color = "black" if method == GENERATOR else style.method_colour(method, 3 + i)
                 ax.errorbar(point[f"{x}_mean"], point[f"{y}_mean"], xerr=point[f"{x}_sem"], yerr=point[f"{y}_sem"],
                             marker=_POINT_MARKERS[i % len(_POINT_MARKERS)], ls="none", color=color, ms=8 if i == 0 else 6,
                             elinewidth=0.6, label="generator (accept all)" if method == GENERATOR else method, zorder=6)

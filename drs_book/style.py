@@ -43,7 +43,7 @@ import seaborn as sns
 from cycler import cycler
 
 __all__ = [
-    "PALETTE", "DPI", "PIXEL_RATIO", "CONTENT_WIDTH_PX", "MIN_TEXT_PX", "MAX_PANELS_PER_ROW",
+    "PALETTE", "METHOD_COLOURS", "method_colour", "DPI", "PIXEL_RATIO", "CONTENT_WIDTH_PX", "MIN_TEXT_PX", "MAX_PANELS_PER_ROW",
     "rc", "context", "use", "page_figsize", "wrap_panels", "panel_grid", "log_norm", "colorbar",
     "smallest_text_px", "check_legible", "describe", "FigureOutput", "figure_output", "finish",
     "readable_header", "results_table", "html_table", "HTMLTable", "split_columns",
@@ -54,6 +54,36 @@ PALETTE: tuple[str, ...] = (
     "#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc",
     "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9",
 )
+# One colour per method across the book (issue: DRS changed colour between figures). Matched on the
+# method's name by method_colour, most specific first; anything else takes the palette by position.
+METHOD_COLOURS: tuple[tuple[str, str], ...] = (
+    ("no ft", "#ca9161"),          # DRS (No FT), Threshold (No FT): brown, before the plain names match
+    ("threshold", PALETTE[2]),     # green
+    ("mh-gan", PALETTE[4]),        # pink
+    ("ddls", PALETTE[3]),          # vermilion (MALA, ULA variants)
+    ("langevin", PALETTE[3]),
+    ("dot", PALETTE[9]),           # sky blue
+    ("drs", PALETTE[1]),           # orange: DRS everywhere
+    ("with drs", PALETTE[1]),
+    ("real", PALETTE[0]),          # blue: the data
+    ("ground truth", PALETTE[0]),
+    ("target", PALETTE[0]),
+    ("without drs", PALETTE[7]),   # grey: the generator alone
+    ("vanilla", PALETTE[7]),
+    ("generator", PALETTE[7]),
+)
+
+
+def method_colour(name: str, fallback_index: int = 0) -> str:
+    """The book's colour for a method named ``name`` (case-insensitive substring match, most specific
+    rule first: "Threshold (No FT)" is brown, "DRS" orange, "Without DRS" grey, real data blue)."""
+    lowered = name.lower()
+    for key, colour in METHOD_COLOURS:
+        if key in lowered and not (key == "drs" and "without drs" in lowered):
+            return colour
+    return PALETTE[fallback_index % len(PALETTE)]
+
+
 # One figure inch is DPI CSS pixels on the page; PNGs carry PIXEL_RATIO times as many pixels,
 # so images are shown at DPI * PIXEL_RATIO = 200 dpi (the book's browser check wants >= 150).
 DPI = 100

@@ -39,7 +39,8 @@ intervals of the mean over seeds (independently trained models, never rows of on
 The package: :mod:`drs_book.claims.statistics` (numbers over seeds, intervals, the vocabulary),
 :mod:`drs_book.claims.rules` (the verdict rules, :class:`Check`) and
 :mod:`drs_book.claims.ledger` (records, the CSV, chapter statuses and the landing page's
-answers, all derived from the vocabulary).
+answers, all derived from the vocabulary) and :mod:`drs_book.claims.pages` (how records look on
+the pages: links, tables, the legend, the verdicts that moved under other CPU kernels).
 """
 
 from __future__ import annotations
@@ -50,13 +51,15 @@ from drs_book.claims.statistics import (
     present, seed_values,
 )
 from drs_book.claims.rules import (
-    Check, both_parts, direction_and_size, effect, every_measure, matches, not_comparable, on_seeds, paired, readings, versus,
+    Check, both_parts, effect, every_measure, matches, not_comparable, on_seeds, paired, readings, versus,
 )
 from drs_book.claims.ledger import (
-    CHECKS_ONLY, CLAIMS_FOLDER, COLUMNS, MIXED, SOURCES, TESTS, ClaimLedger, ClaimRecord, answer, chapter_link,
-    chapter_status, chapter_statuses, claim_rows, claims_markdown_table, counts_by_source, find_upwards, legend, link,
-    markdown_table, moved_under_other_kernels, read_claims, records, status_text, toc_chapters, verdict_counts,
-    verdict_label,
+    CHECKS_ONLY, CLAIMS_FOLDER, COLUMNS, MIXED, SOURCES, TESTS, ClaimLedger, ClaimRecord, answer, chapter_status,
+    chapter_statuses, claim_rows, counts_by_source, find_upwards, read_claims, records, status_text, toc_chapters,
+    verdict_counts,
+)
+from drs_book.claims.pages import (
+    chapter_link, claims_markdown_table, legend, link, markdown_table, moved_under_other_kernels, verdict_label,
 )
 
 __all__ = [

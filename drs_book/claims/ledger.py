@@ -164,7 +164,7 @@ class ClaimLedger:
             raise ClaimError(f"chapter: got {self.chapter!r}; allowed: a notebook stem (letters, digits, _)")
 
     def record(self, claim_id: str, claim: str, paper: str, check: Check, evidence: str = "",
-               source: str = "DRS", *, kind: str = "claim", test: str = "paper", paper_value: float | None = None) -> ClaimRecord:
+               source: str = "DRS", *, kind: str, test: str = "paper", paper_value: float | None = None) -> ClaimRecord:
         """Add one checked record (ids and claim texts are unique within a chapter) and return it.
 
         ``kind`` is required: "claim" (the paper's empirical statement, tested), "check" (our code
@@ -213,6 +213,8 @@ class ClaimLedger:
     def markdown_table(self, with_rule: bool = False) -> str:
         """The records as a MyST table: verdict, claim, paper, ours, (rule,) link to the evidence; a
         legend under it says what the kinds and marks mean when any is used."""
+        from drs_book.claims.pages import claims_markdown_table, legend, moved_under_other_kernels  # pages imports us
+
         moved, label, _ = moved_under_other_kernels([self.chapter]) if self.full_scale else (set(), "", 0)
         table = claims_markdown_table(self.frame(), with_rule=with_rule, moved=moved)
         return table + legend(self.records, moved, label)
@@ -361,85 +363,6 @@ def answer(frame: pd.DataFrame, keys: Sequence[tuple[str, str]]) -> tuple[str, l
 def status_text(status: str, counts: str) -> str:
     """'mixed (2 reproduced, 1 smaller than reported)' or just the status when there is nothing to count."""
     return f"{status} ({counts})" if counts else status
-
-
-def link(record: ClaimRecord, docs_folder: str = "/book/executed", text: str | None = None) -> str:
-    """MyST link to a claim's evidence: its section label if recorded, else its chapter.
-
-    ``text`` replaces the target's own title as the link text (e.g. "ch. 02").
-    """
-    target = record.evidence if record.evidence else f"{docs_folder}/{record.chapter}"
-    role = "ref" if record.evidence else "doc"
-    return f"{{{role}}}`{target}`" if text is None else f"{{{role}}}`{text} <{target}>`"
-
-
-def chapter_link(chapter: str, docs_folder: str = "/book/executed") -> str:
-    return f"{{doc}}`{docs_folder}/{chapter}`"
-
-
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A MyST/GFM pipe table ('|' inside cells escaped)."""
-    lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def verdict_label(record: ClaimRecord, moved: "set[tuple[str, str]] | None" = None) -> str:
-    """The verdict as the tables print it: bold, the kind when it is not a claim, "our test" when the
-    rule is ours, and a dagger when the verdict moved under other CPU kernels (``moved``)."""
-    label = f"**{record.verdict}**"
-    if not record.is_claim:
-        label += f" ({record.kind})"
-    if record.ours_test:
-        label += " (our test)"
-    if moved and (record.chapter, record.claim_id) in moved:
-        label += " †"
-    return label
-
-
-def legend(shown: Sequence[ClaimRecord], moved: "set[tuple[str, str]]", label: str) -> str:
-    """A line under a claims table saying what its marks mean ('' when it uses none)."""
-    notes = []
-    if any(r.kind == "check" for r in shown):
-        notes.append("*check*: our code against a known answer or identity, not a claim of the paper")
-    if any(r.kind == "calibration" for r in shown):
-        notes.append("*calibration*: a value our setting was chosen to sit near, so it is matched by construction")
-    if any(r.ours_test for r in shown):
-        notes.append("*our test*: the measure or margin is ours; the paper states no number for it")
-    if any((r.chapter, r.claim_id) in moved for r in shown):
-        notes.append(f"†: this verdict differed when the whole book was rebuilt under other CPU kernels ({label})")
-    return ("\n\n" + "; ".join(notes) + ".") if notes else ""
-
-
-def moved_under_other_kernels(chapters: Sequence[str] | None = None) -> "tuple[set[tuple[str, str]], str, int]":
-    """The (chapter, claim_id) pairs whose verdict differed when the book was built under other CPU
-    kernels (``book/data/verdicts_other_kernels.csv``, written by ``tools/compare_verdicts.py``),
-    those kernels in words, and how many records were compared; nothing when the file is absent."""
-    try:
-        path = find_upwards("book/data/verdicts_other_kernels.csv")
-    except ClaimError:
-        return set(), "", 0
-    other = pd.read_csv(path)
-    if chapters is not None:
-        other = other[other.chapter.isin(list(chapters))]
-    other = other[(other.verdict_native != "missing") & (other.verdict_other != "missing")]
-    moved = other[~other.same.astype(bool)]
-    label = str(other["other_kernels"].iloc[0]) if len(other) else ""
-    return {(r.chapter, r.claim_id) for r in moved.itertuples()}, label, len(other)
-
-
-def claims_markdown_table(frame: pd.DataFrame, docs_folder: str = "/book/executed", with_rule: bool = True,
-                          moved: "set[tuple[str, str]] | None" = None) -> str:
-    """Every record: verdict (with its kind and a † when CPU-sensitive), the paper's claim and value, ours,
-    the rule (optional), and a link to its evidence."""
-    header = ["verdict", "claim", "paper", "ours (mean ± std)"] + (["rule"] if with_rule else []) + ["evidence"]
-    rows = [[verdict_label(r, moved), r.claim, r.paper, r.check.ours] + ([r.check.rule] if with_rule else [])
-            + [link(r, docs_folder)] for r in records(frame)]
-    return markdown_table(header, rows)
 
 
 def toc_chapters(toc: str | Path, folder: str = "book/executed") -> list[str]:

@@ -438,6 +438,3 @@ def not_comparable(reason: str, ours: str = "—") -> Check:
     text = reason.strip()
     return Check(NOT_COMPARABLE, rule="not comparable: " + text.rstrip("."), ours=ours or "—",
                  finding=text if text.endswith(".") else text + ".")
-
-
-direction_and_size = both_parts  # TEMPORARY while the running build uses it
