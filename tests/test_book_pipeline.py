@@ -115,7 +115,9 @@ def test_rerun_box_is_generated_from_the_notebook(tmp_path):
     box = reader_view.rerun_box(notebook, REPO / "notebooks" / "tiny.md", REPO)
     assert ".venv/bin/python tools/execute_notebook.py \\\n    notebooks/tiny.md out.ipynb -p seconds 0.0" in box
     assert "jupytext --to ipynb notebooks/tiny.md -o - \\\n    | papermill - out.ipynb -p seconds 0.0" in box
-    assert "pip install ." in box
+    # a downloaded .ipynb imports drs_lib and drs_book: the box says it needs a set-up checkout
+    assert "imports `drs_lib` and `drs_book`" in box and "make setup" in box
+    assert "PYTHONPATH=. .venv/bin/papermill tiny.ipynb out.ipynb -p seconds 0.0" in box
     assert "| `seconds` | `0.0` | `0.1` | how long the work cell sleeps |" in box
     assert "| `quick` | `False` | `True` | small, fast run |" in box
     assert box.startswith(":::{admonition} Rerun this chapter\n:class: tip dropdown") and box.endswith(":::")
