@@ -39,7 +39,7 @@ LIB_SOURCES := $(shell find drs_lib drs_book -name '*.py' -not -path '*/__pycach
 EXECUTED_FULL := $(NOTEBOOKS:%=_build/executed/full/%.ipynb)
 EXECUTED_QUICK := $(NOTEBOOKS:%=_build/executed/quick/%.ipynb)
 EXECUTED := $(if $(filter quick,$(MODE)),$(EXECUTED_QUICK),$(EXECUTED_FULL))
-BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib) tools/drs_book_sphinx.py tools/book_static/drs-book.css
+BOOK_SOURCES := _config.yml _toc.yml CITATION.cff $(wildcard book/*.md book/*.bib) tools/drs_book_sphinx.py tools/book_provenance.py tools/book_static/drs-book.css tools/book_static/drs-book.js
 # The runner and what it applies to every executed notebook (reader view, run facts).
 RUNNER := tools/execute_notebook.py tools/reader_view.py tools/run_facts.py
 # Each mode builds its own HTML (and Sphinx environment), so a quick build never passes for a full one.
