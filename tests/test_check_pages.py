@@ -19,6 +19,9 @@ def clean_facts(**changes) -> dict:
         "images": [{"src": "ab12.png", "loaded": True, "natural": 1536, "shown": 768, "alt": "A scatter plot of samples",
                     "raster": True, "inArticle": True}],
         "pageWidth": 400, "windowWidth": 400, "columnWidth": 768,
+        "bold": [{"text": "Data.", "glued": [], "lead": True}, {"text": "2,000", "glued": ["2,000"], "lead": False}],
+        "provenance": {"commit": "a696a0d", "links": [{"href": "../../_static/data/results/02.csv", "exists": True}]},
+        "scrollBoxes": [{"what": "table", "hidden": 0, "cue": False}],
     }
     facts.update(changes)
     return facts
@@ -79,3 +82,42 @@ def test_known_failures_pass_and_the_list_may_only_shrink(capsys):
 def test_the_repository_list_names_real_checks():
     expected = check_pages.read_expected(REPO / "tools" / "check_pages_expected.txt")
     assert {check for _, check in expected} <= set(check_pages.CHECKS)
+
+
+def bold(text: str, glued=(), lead=False) -> dict:
+    return {"text": text, "glued": list(glued), "lead": lead}
+
+
+def test_a_bold_clause_fails_and_bold_values_and_labels_pass():
+    ok = [bold("2,000", ["2,000"]), bold("12.5 %", ["12.5"]), bold("iteration 2,000", ["2,000"]),
+          bold("Data.", lead=True), bold("Does DRS accept in the tails, not only at the centres?", lead=True),
+          bold("Figure 3 (paper).", lead=True), bold("reproduced"), bold("not"), bold("at the same acceptance rate")]
+    for span in ok:
+        assert check_pages.bold_failure(span) is None, span
+    # the defect of issue 27: a glued value whose bold runs on over the clause around it
+    clause = bold("2,000, decided from the unfiltered generator alone", ["2,000"])
+    assert "6 more words in bold" in check_pages.bold_failure(clause)
+    assert "glued phrase" in check_pages.bold_failure(bold("no model lost a mode", ["no model lost a mode"]))
+    assert "inside a sentence" in check_pages.bold_failure(bold("DRS's share of high-quality samples is larger than the generator's"))
+    assert "run-in label" in check_pages.bold_failure(bold("x" * 91 + ".", lead=True))
+    assert checks(clean_facts(bold=[clause])) == ["bold"]
+    assert checks(clean_facts(bold=[clause]), width=400) == [], "content checks run once per page"
+
+
+def test_provenance_footer_and_scroll_cue():
+    assert checks(clean_facts(provenance=None)) == ["provenance"]
+    assert "no commit hash" in check_pages.provenance_failure({"commit": "", "links": [{"href": "a.csv", "exists": True}]})
+    assert "links no data" in check_pages.provenance_failure({"commit": "a696a0d", "links": []})
+    assert "lead nowhere" in check_pages.provenance_failure({"commit": "a696a0d", "links": [{"href": "x.csv", "exists": False}]})
+    wide = [{"what": "table", "hidden": 320, "cue": False}]
+    assert checks(clean_facts(scrollBoxes=wide), width=400) == ["scroll-cue"]
+    assert checks(clean_facts(scrollBoxes=[{**wide[0], "cue": True}]), width=400) == []
+
+
+def test_link_target_resolves_relative_to_the_page(tmp_path):
+    (tmp_path / "_static" / "data").mkdir(parents=True)
+    (tmp_path / "_static" / "data" / "a.csv").write_text("x\n")
+    page = tmp_path / "book" / "executed" / "p.html"
+    assert check_pages.link_target(page, "../../_static/data/a.csv")["exists"]
+    assert not check_pages.link_target(page, "../../_static/data/b.csv")["exists"]
+    assert not check_pages.link_target(page, "https://example.org/a.csv")["exists"]

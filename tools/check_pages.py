@@ -26,6 +26,13 @@ and a 400 px wide window. Checks, per page and width (name: what fails it):
 * ``dpi`` (1400 px): a raster image is shown at under 150 dpi relative to its CSS size
   (naturalWidth / displayed width x 96).
 * ``alt``: an image has no alt text, or only its file name (a hash).
+* ``bold``: a bold span is a clause, not a value or a label (:func:`bold_failure` says the rule):
+  a glued number turned a whole clause bold, or a sentence was set in bold.
+* ``provenance``: the page lacks the footer of ``tools/book_provenance.py`` with a commit hash
+  and at least one data link (its CSV files, or the list of every data file) that exists in the
+  built site.
+* ``scroll-cue``: a table wider than its box scrolls without the visible cue that
+  ``drs-book.js`` puts above it (the reader would not know that columns are hidden).
 
 A full-page screenshot of each page at each width goes to ``--screenshots``
 (``<page>-1400.png``, ``<page>-400.png``).
@@ -50,7 +57,8 @@ from pathlib import Path
 
 WIDTHS = (1400, 400)
 CHECKS = ("offline", "images", "math", "errors", "nbval", "placeholder", "truncated", "header-row",
-          "index", "headers", "overflow", "page-width", "dpi", "alt", "markup", "figure-label", "interval-range")
+          "index", "headers", "overflow", "page-width", "dpi", "alt", "markup", "figure-label", "interval-range",
+          "bold", "provenance", "scroll-cue")
 MARKUP = re.compile(r"\{(glue|glue:text|glue:md|glue:figure|doc|ref|cite|cite:p|cite:t|numref|eq)\}`?")
 FIGURE_LABEL = re.compile(r"^(Figure [0-9A-Za-z]+(?:[-–][0-9A-Za-z]+)?)(?: \(paper\))?\.")
 PERCENT_INTERVAL = re.compile(r"\[([−-]?\d+(?:\.\d+)?), ([−-]?\d+(?:\.\d+)?)\] ?%")
@@ -127,7 +135,36 @@ async () => {
   const errors = Array.from(article.querySelectorAll(
       '.output.stderr, .output.error, .output.traceback, .stderr, .traceback, .nb-error'))
     .map(e => e.innerText.trim().replace(/\s+/g, ' ').slice(0, 80));
+  // Bold spans: their text, the glued values inside them, and whether they lead their block
+  // (a run-in label such as "**Data.**" or "**Figure 3 (paper).**").
+  const bold = Array.from(article.querySelectorAll('strong, b')).map(el => {
+    const block = el.closest('p, li, dd, dt, td, th, figcaption, caption') || el.parentElement;
+    let before = '';
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n && !el.contains(n); n = walker.nextNode()) before += n.textContent;
+    return {text: el.innerText.trim().replace(/\s+/g, ' '),
+            glued: Array.from(el.querySelectorAll('.pasted-text, .pasted-inline')).map(g => g.innerText.trim()),
+            lead: before.trim() === ''};
+  });
+  const footer = document.querySelector('footer.drs-provenance');
+  const provenance = footer ? {
+    commit: (footer.querySelector('.drs-commit') || {}).innerText || '',
+    links: Array.from(footer.querySelectorAll('a.drs-data')).map(a => a.getAttribute('href')),
+  } : null;
+  if (window.drsBookMarkTables) window.drsBookMarkTables();
+  const scrollBoxes = Array.from(article.querySelectorAll('table')).map(t => {
+    for (let a = t.parentElement; a && a !== article; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === 'auto' || ox === 'scroll') {
+        const cue = a.previousElementSibling;
+        const visible = !!(cue && cue.classList.contains('drs-scroll-cue') && cue.getBoundingClientRect().height > 0);
+        return {what: describe(t), hidden: Math.max(0, a.scrollWidth - a.clientWidth), cue: visible};
+      }
+    }
+    return null;
+  }).filter(x => x);
   return {
+    bold, provenance, scrollBoxes,
     mathjax, mathCount: mathNodes.length,
     typeset: document.querySelectorAll('mjx-container').length,
     mathErrors: document.querySelectorAll('mjx-merror').length,
@@ -215,6 +252,17 @@ def evaluate(page: str, width: int, facts: dict, requests: list[str]) -> list[Fa
             low, high = (float(v.replace("−", "-")) for v in match.groups())
             if low < 0 or high > 100:
                 fail("interval-range", f"interval {match.group(0)!r} leaves [0, 100] %")
+        for span in facts.get("bold", []):
+            why = bold_failure(span)
+            if why:
+                fail("bold", f"bold {span['text'][:70]!r}: {why}")
+        if "provenance" in facts:
+            why = provenance_failure(facts["provenance"])
+            if why:
+                fail("provenance", why)
+    for box in facts.get("scrollBoxes", []):
+        if box["hidden"] > 1 and not box["cue"]:
+            fail("scroll-cue", f"{box['what']} hides {box['hidden']} px of columns with no visible scroll cue")
     for item in facts["overflowing"]:
         item = item if isinstance(item, dict) else {"what": str(item), "px": 0, "table": True}
         if width >= 1000 or item["table"]:
@@ -230,6 +278,68 @@ def evaluate(page: str, width: int, facts: dict, requests: list[str]) -> list[Fa
         if facts["pageWidth"] > facts["windowWidth"] + 1:
             fail("page-width", f"page is {facts['pageWidth']} px wide in a {facts['windowWidth']} px window")
     return failures
+
+
+#: A bold glued value may carry a unit or a short label ("12 %", "iteration 2,000"), not a clause.
+BOLD_EXTRA_WORDS = 2
+#: Bold text that is not a run-in label (at the start of its paragraph) is at most a short phrase.
+BOLD_MAX_CHARS, BOLD_MAX_WORDS = 40, 6
+#: A run-in label ("**Does DRS accept in the tails, not only at the centres?**") is at most a line.
+LEAD_MAX_CHARS = 90
+
+
+def bold_failure(span: dict) -> str | None:
+    """Why a bold span reads as a bold clause (None when it is a value, a unit or a label).
+
+    ``span``: ``text`` (the bold text), ``glued`` (texts of the glued values inside it), ``lead``
+    (nothing but white space before it in its paragraph, list item or caption). The rule:
+
+    * a span holding glued values may add at most ``BOLD_EXTRA_WORDS`` words of its own (a unit, a
+      short label), and each glued value in it must itself be a value, not a phrase (≤ 3 words);
+    * otherwise a run-in label (``lead``) may be up to ``LEAD_MAX_CHARS`` characters, and any other
+      bold span at most ``BOLD_MAX_CHARS`` characters and ``BOLD_MAX_WORDS`` words.
+    """
+    text = span["text"]
+    glued = [g for g in span.get("glued", []) if g]
+    if glued:
+        rest = text
+        for value in glued:
+            rest = rest.replace(value, " ", 1)
+        extra = rest.split()
+        if len(extra) > BOLD_EXTRA_WORDS:
+            return f"a glued value with {len(extra)} more words in bold (a value may carry a unit, not a clause)"
+        long_values = [g for g in glued if len(g.split()) > 3]
+        if long_values:
+            return f"a glued phrase set in bold ({long_values[0][:40]!r}): glue values as plain text"
+        return None
+    if span.get("lead"):
+        return None if len(text) <= LEAD_MAX_CHARS else f"a run-in label of {len(text)} characters (at most {LEAD_MAX_CHARS})"
+    if len(text) > BOLD_MAX_CHARS or len(text.split()) > BOLD_MAX_WORDS:
+        return (f"{len(text)} characters, {len(text.split())} words inside a sentence "
+                f"(at most {BOLD_MAX_CHARS} characters and {BOLD_MAX_WORDS} words)")
+    return None
+
+
+COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+
+
+def provenance_failure(footer: dict | None) -> str | None:
+    """Why a page's provenance footer is missing or incomplete (None when it is complete).
+
+    ``footer``: None when the page has none, else ``commit`` (its text) and ``links``: for each
+    data link, whether its target exists in the built site (``exists``) and its ``href``.
+    """
+    if footer is None:
+        return "no provenance footer (commit, build date, data links): tools/drs_book_sphinx.py adds it"
+    if not COMMIT.match(footer.get("commit", "").strip()):
+        return f"the footer shows no commit hash (got {footer.get('commit', '')!r})"
+    links = footer.get("links", [])
+    if not links:
+        return "the footer links no data (its CSV files, or the list of every data file)"
+    missing = [link["href"] for link in links if not link["exists"]]
+    if missing:
+        return f"{len(missing)} data link(s) lead nowhere in the built site, e.g. {missing[0]}"
+    return None
 
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
@@ -248,6 +358,13 @@ def table_failures(table: dict, fail) -> None:
     snake = [h for row in rows for h in row if SNAKE_CASE.match(h)]
     if snake:
         fail("headers", f"{table['name']}: code names as headers: {', '.join(snake[:4])}")
+
+
+def link_target(page: Path, href: str) -> dict:
+    """A relative link of a page on disk: whether the file it names exists."""
+    relative = href.split("#", 1)[0].split("?", 1)[0]
+    exists = bool(relative) and "://" not in relative and (page.parent / relative).resolve().is_file()
+    return {"href": href, "exists": exists}
 
 
 def chromium_path() -> str:
@@ -288,6 +405,8 @@ def check(root: Path, screenshots: Path | None) -> tuple[list[Failure], list[str
                     page.route("**/*", route)
                     page.goto(path.resolve().as_uri(), wait_until="load")
                     facts = page.evaluate(MEASURE)
+                    if facts.get("provenance") is not None:
+                        facts["provenance"]["links"] = [link_target(path, href) for href in facts["provenance"]["links"]]
                     failures += evaluate(name, width, facts, requests)
                     if screenshots is not None:
                         target = screenshots / f"{name.replace('/', '__')}-{width}.png"
