@@ -305,7 +305,7 @@ def bold_failure(span: dict) -> str | None:
         rest = text
         for value in glued:
             rest = rest.replace(value, " ", 1)
-        extra = rest.split()
+        extra = [word for word in rest.split() if any(c.isalnum() for c in word)]  # "%", "," are not words
         if len(extra) > BOLD_EXTRA_WORDS:
             return f"a glued value with {len(extra)} more words in bold (a value may carry a unit, not a clause)"
         long_values = [g for g in glued if len(g.split()) > 3]
