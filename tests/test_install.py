@@ -15,6 +15,16 @@ wheel of this checkout, built once per session, with the row's extra). There:
 * each README snippet whose drs_lib imports the row lists runs, by the functions of
   ``tests/test_readme_snippets.py`` (the extraction and the checks are those).
 
+Every step (building the wheel, creating the venv, each ``pip`` and the checks) runs in its own
+temporary working folder, as ``python -I`` (no current folder or script folder on ``sys.path``,
+no ``PYTHON*`` variables, no user site-packages), with an environment cleaned of ``PYTHONPATH``
+and of the ``PIP_*`` variables that move where pip installs (:func:`isolated_env`): what the
+checkout holds cannot leak into the fresh venv. Issue 27: with the checkout on ``PYTHONPATH``
+(``tools/execute_notebook.py``, imported by other tests, exports it into the test process) and a
+``drs_lib.egg-info`` in it (left by a ``pip install .`` in the checkout), pip judged drs-lib
+"already installed" and skipped it, and the core row failed with "No module named 'drs_lib'".
+``test_core_line_after_pip_install_in_the_checkout`` recreates that state.
+
 Slow (20-30 s a row, 2 min 40 s for the file on a busy 2-core machine with pip's cache warm;
 the first run downloads the extras from PyPI): marked ``slow``. ``pytest tests`` runs it;
 ``pytest -m "not slow"`` leaves it out; ``make test-install`` runs only this file.
@@ -138,15 +148,36 @@ def test_the_readme_table_is_read_and_covers_pyproject_and_every_module():
     assert [e for e in ROWS if installs_scikit_learn(e)] == ["metrics", "calibration", "digits", "all"]
 
 
+#: Variables no step inherits: they put other code on sys.path or move where pip installs.
+LEAKY = {"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "PYTHONSAFEPATH", "VIRTUAL_ENV",
+         "PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_SRC", "PIP_EDITABLE", "PIP_REQUIRE_VIRTUALENV",
+         "PIP_BREAK_SYSTEM_PACKAGES", "PIP_FORCE_REINSTALL", "PIP_IGNORE_INSTALLED", "PIP_NO_DEPS"}
+
+
+def isolated_env() -> dict[str, str]:
+    """os.environ (as it is now, whatever other tests exported) without :data:`LEAKY`; no user site."""
+    env = {k: v for k, v in os.environ.items() if k not in LEAKY}
+    env["PYTHONNOUSERSITE"] = "1"
+    env["OMP_NUM_THREADS"] = env.get("OMP_NUM_THREADS", "1")
+    return env
+
+
+def copy_package_source(target: Path) -> Path:
+    """The files a wheel is built from, copied (the build writes beside its sources)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, target / name)
+    shutil.copytree(ROOT / "drs_lib", target / "drs_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory) -> Path:
-    """This checkout's wheel, built once, from a copy (the build writes beside its sources)."""
-    source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, source / name)
-    shutil.copytree(ROOT / "drs_lib", source / "drs_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    """This checkout's wheel, built once, from a copy, in a folder of its own."""
+    source = copy_package_source(tmp_path_factory.mktemp("source"))
     out = tmp_path_factory.mktemp("wheel")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(source)])
+    run([sys.executable, "-I", "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(source)],
+        cwd=tmp_path_factory.mktemp("build-cwd"))
     (built,) = out.glob("drs_lib-*.whl")
     import zipfile
 
@@ -155,8 +186,10 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
-def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """One step, in ``cwd`` (never the checkout), with :func:`isolated_env` unless ``env`` is given."""
+    assert not Path(cwd).resolve().is_relative_to(ROOT), f"a step must not run in the checkout ({cwd})"
+    result = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=isolated_env() if env is None else env)
     assert result.returncode == 0, f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
 
@@ -190,27 +223,27 @@ CHECK = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("extra", sorted(ROWS, key=lambda e: (e is not None, e or "")), ids=lambda e: e or "core")
-def test_install_line(extra, wheel, tmp_path):
-    venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", str(venv)])
-    python = str(venv / "bin" / "python")
-    pip = [python, "-m", "pip", "install", "--no-compile", "--disable-pip-version-check", "--quiet"]
-    run(pip + [TORCH])
-    run(pip + [str(wheel) if extra is None else f"{wheel}[{extra}]"])
-    freeze = run([python, "-m", "pip", "freeze"]).stdout
-
-    mine = promised(extra)
-    snippets = [name for name, heading in SNIPPETS.items() if snippet_modules(heading) <= mine]
+def install_line(extra: str | None, wheel: Path, tmp_path: Path) -> tuple[dict, str, list[str]]:
+    """A fresh venv, torch, then the row's line; returns (the check's report, pip freeze, snippets run)."""
     folder = tmp_path / "run"
     folder.mkdir()
+    venv = tmp_path / "venv"
+    run([sys.executable, "-I", "-m", "venv", str(venv)], cwd=folder)
+    python = str(venv / "bin" / "python")
+    pip = [python, "-I", "-m", "pip", "install", "--no-compile", "--disable-pip-version-check", "--quiet"]
+    run(pip + [TORCH], cwd=folder)
+    run(pip + [str(wheel) if extra is None else f"{wheel}[{extra}]"], cwd=folder)
+    freeze = run([python, "-I", "-m", "pip", "freeze"], cwd=folder).stdout
+
+    snippets = [name for name, heading in SNIPPETS.items() if snippet_modules(heading) <= promised(extra)]
     spec = {"modules": MODULES, "absent": sorted(ABSENT[extra]), "calls": {k: c for k, (c, _) in CALLS.items()},
             "tests": str(TESTS), "snippets": snippets, "folder": str(folder)}
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"}}
-    env["OMP_NUM_THREADS"] = env.get("OMP_NUM_THREADS", "1")
-    result = run([python, "-I", "-c", CHECK, json.dumps(spec)], cwd=folder, env=env)
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    result = run([python, "-I", "-c", CHECK, json.dumps(spec)], cwd=folder)
+    return json.loads(result.stdout.strip().splitlines()[-1]), freeze, snippets
 
+
+def check_line(extra: str | None, report: dict, freeze: str, snippets: list[str]) -> None:
+    mine = promised(extra)
     line = "pip install ." if extra is None else f'pip install ".[{extra}]"'
     assert sorted(mine - set(report["imported"])) == [], f"{line}: {report['refused']}\n{freeze}"
     for module, message in report["refused"].items():
@@ -228,3 +261,28 @@ def test_install_line(extra, wheel, tmp_path):
     expected = {None: ["test_drs_snippet_runs_and_writes_its_files"],
                 "metrics": list(SNIPPETS)}.get(extra, [])
     assert set(expected) <= set(snippets), f"{line} runs {snippets}"
+
+
+@pytest.mark.parametrize("extra", sorted(ROWS, key=lambda e: (e is not None, e or "")), ids=lambda e: e or "core")
+def test_install_line(extra, wheel, tmp_path):
+    check_line(extra, *install_line(extra, wheel, tmp_path))
+
+
+def test_core_line_after_pip_install_in_the_checkout(wheel, tmp_path, monkeypatch):
+    """Issue 27's failure, recreated: a checkout where ``pip install .`` ran (into another venv),
+    so that it holds ``drs_lib.egg-info`` and ``build/``, is both the test process's working folder
+    and on its ``PYTHONPATH``; the core line must still install drs_lib into the fresh venv."""
+    checkout = copy_package_source(tmp_path / "checkout")
+    other = tmp_path / "other-venv"
+    run([sys.executable, "-I", "-m", "venv", str(other)], cwd=tmp_path)
+    run([str(other / "bin" / "python"), "-I", "-m", "pip", "install", "--no-deps", "--quiet",
+         "--disable-pip-version-check", "."], cwd=checkout)  # as a user runs it: in the checkout
+    left = sorted(p.name for p in checkout.iterdir())
+    assert "drs_lib.egg-info" in left, f"pip install . left {left}; the state of issue 27 was not recreated"
+    monkeypatch.chdir(checkout)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(checkout), os.environ.get("PYTHONPATH", "")]))
+    run_folder = tmp_path / "line"
+    run_folder.mkdir()
+    report, freeze, snippets = install_line(None, wheel, run_folder)
+    assert re.search(r"^drs[-_]lib @ file:|^drs[-_]lib==", freeze, re.M | re.I), f"drs-lib is not in the fresh venv:\n{freeze}"
+    check_line(None, report, freeze, snippets)
