@@ -91,13 +91,18 @@ def bold(text: str, glued=(), lead=False) -> dict:
 def test_a_bold_clause_fails_and_bold_values_and_labels_pass():
     ok = [bold("2,000", ["2,000"]), bold("12.5 %", ["12.5"]), bold("iteration 2,000", ["2,000"]),
           bold("Data.", lead=True), bold("Does DRS accept in the tails, not only at the centres?", lead=True),
-          bold("Figure 3 (paper).", lead=True), bold("reproduced"), bold("not"), bold("at the same acceptance rate")]
+          bold("Figure 3 (paper).", lead=True), bold("reproduced"), bold("not"), bold("at the same acceptance rate"),
+          bold("% HQ closest to 70", ["70"], lead=True)]
     for span in ok:
         assert check_pages.bold_failure(span) is None, span
     # the defect of issue 27: a glued value whose bold runs on over the clause around it
     clause = bold("2,000, decided from the unfiltered generator alone", ["2,000"])
     assert "6 more words in bold" in check_pages.bold_failure(clause)
     assert "glued phrase" in check_pages.bold_failure(bold("no model lost a mode", ["no model lost a mode"]))
+    # a theme rule that makes every glued value bold (issue 27: 02 and 06) is caught as well: the
+    # page check reads the computed weight, so a bold glued phrase is a span of its own
+    phrase = "three hidden layers of 32 units, learning rate 0.001"
+    assert "glued phrase" in check_pages.bold_failure(bold(phrase, [phrase], lead=True))
     assert "inside a sentence" in check_pages.bold_failure(bold("DRS's share of high-quality samples is larger than the generator's"))
     assert "run-in label" in check_pages.bold_failure(bold("x" * 91 + ".", lead=True))
     assert checks(clean_facts(bold=[clause])) == ["bold"]

@@ -135,17 +135,23 @@ async () => {
   const errors = Array.from(article.querySelectorAll(
       '.output.stderr, .output.error, .output.traceback, .stderr, .traceback, .nb-error'))
     .map(e => e.innerText.trim().replace(/\s+/g, ' ').slice(0, 80));
-  // Bold spans: their text, the glued values inside them, and whether they lead their block
+  // Bold runs, by the computed weight (a <strong>, or a style that makes text bold, such as a
+  // theme's rule for glued values): the outermost bold element of each run, outside headings,
+  // table headers and the like; its text, the glued values in it, and whether it leads its block
   // (a run-in label such as "**Data.**" or "**Figure 3 (paper).**").
-  const bold = Array.from(article.querySelectorAll('strong, b')).map(el => {
-    const block = el.closest('p, li, dd, dt, td, th, figcaption, caption') || el.parentElement;
-    let before = '';
-    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n && !el.contains(n); n = walker.nextNode()) before += n.textContent;
-    return {text: el.innerText.trim().replace(/\s+/g, ' '),
-            glued: Array.from(el.querySelectorAll('.pasted-text, .pasted-inline')).map(g => g.innerText.trim()),
-            lead: before.trim() === ''};
-  });
+  const heavy = (el) => parseInt(getComputedStyle(el).fontWeight, 10) >= 600;
+  const notProse = 'h1, h2, h3, h4, h5, h6, th, thead, caption, dt, summary, nav, .admonition-title, .sd-card-header, pre, code';
+  const bold = Array.from(article.querySelectorAll('*')).filter(el =>
+      heavy(el) && !(el.parentElement && heavy(el.parentElement)) && !el.closest(notProse) && el.innerText.trim())
+    .map(el => {
+      const block = el.closest('p, li, dd, td, figcaption, div') || el.parentElement;
+      let before = '';
+      const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n && !el.contains(n); n = walker.nextNode()) before += n.textContent;
+      const glued = el.matches('.pasted-text, .pasted-inline') ? [el] : Array.from(el.querySelectorAll('.pasted-text, .pasted-inline'));
+      return {text: el.innerText.trim().replace(/\s+/g, ' '), glued: glued.map(g => g.innerText.trim().replace(/\s+/g, ' ')),
+              lead: before.trim() === ''};
+    });
   const footer = document.querySelector('footer.drs-provenance');
   const provenance = footer ? {
     commit: (footer.querySelector('.drs-commit') || {}).innerText || '',
@@ -157,7 +163,9 @@ async () => {
       const ox = getComputedStyle(a).overflowX;
       if (ox === 'auto' || ox === 'scroll') {
         const cue = a.previousElementSibling;
-        const visible = !!(cue && cue.classList.contains('drs-scroll-cue') && cue.getBoundingClientRect().height > 0);
+        // shown wherever the table is (a table in a folded box gets it too, seen once unfolded)
+        const visible = !!(cue && cue.classList.contains('drs-scroll-cue') && getComputedStyle(cue).display !== 'none'
+                           && getComputedStyle(cue).visibility !== 'hidden');
         return {what: describe(t), hidden: Math.max(0, a.scrollWidth - a.clientWidth), cue: visible};
       }
     }
@@ -294,13 +302,16 @@ def bold_failure(span: dict) -> str | None:
     ``span``: ``text`` (the bold text), ``glued`` (texts of the glued values inside it), ``lead``
     (nothing but white space before it in its paragraph, list item or caption). The rule:
 
-    * a span holding glued values may add at most ``BOLD_EXTRA_WORDS`` words of its own (a unit, a
-      short label), and each glued value in it must itself be a value, not a phrase (≤ 3 words);
-    * otherwise a run-in label (``lead``) may be up to ``LEAD_MAX_CHARS`` characters, and any other
-      bold span at most ``BOLD_MAX_CHARS`` characters and ``BOLD_MAX_WORDS`` words.
+    * a glued value in bold must be a value, not a phrase (at most 3 words);
+    * a run-in label (``lead``) may be up to ``LEAD_MAX_CHARS`` characters, glued numbers in it or not;
+    * inside a sentence, a span holding glued values may add at most ``BOLD_EXTRA_WORDS`` words of
+      its own (a unit, a short label), and any other bold span is at most ``BOLD_MAX_CHARS``
+      characters and ``BOLD_MAX_WORDS`` words.
     """
     text = span["text"]
     glued = [g for g in span.get("glued", []) if g]
+    if span.get("lead") and len(text) <= LEAD_MAX_CHARS and not any(len(g.split()) > 3 for g in glued):
+        return None  # a run-in label, glued numbers in it or not ("**% HQ closest to 70**, then ...")
     if glued:
         rest = text
         for value in glued:
