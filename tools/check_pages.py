@@ -163,9 +163,9 @@ async () => {
       const ox = getComputedStyle(a).overflowX;
       if (ox === 'auto' || ox === 'scroll') {
         const cue = a.previousElementSibling;
-        // shown wherever the table is (a table in a folded box gets it too, seen once unfolded)
-        const visible = !!(cue && cue.classList.contains('drs-scroll-cue') && getComputedStyle(cue).display !== 'none'
-                           && getComputedStyle(cue).visibility !== 'hidden');
+        // shown with its table (in a folded box both are hidden until it is unfolded)
+        const shown = (x) => getComputedStyle(x).display !== 'none' && getComputedStyle(x).visibility !== 'hidden';
+        const visible = !!(cue && cue.classList.contains('drs-scroll-cue') && (shown(cue) || !shown(a)));
         return {what: describe(t), hidden: Math.max(0, a.scrollWidth - a.clientWidth), cue: visible};
       }
     }
