@@ -21,7 +21,7 @@ def clean_facts(**changes) -> dict:
         "pageWidth": 400, "windowWidth": 400, "columnWidth": 768,
         "bold": [{"text": "Data.", "glued": [], "lead": True}, {"text": "2,000", "glued": ["2,000"], "lead": False}],
         "provenance": {"commit": "a696a0d", "links": [{"href": "../../_static/data/results/02.csv", "exists": True}]},
-        "scrollBoxes": [{"what": "table", "hidden": 0, "cue": False}],
+        "scrollBoxes": [{"what": "table", "hidden": 0, "cue": False}], "searches": 1,
     }
     facts.update(changes)
     return facts
@@ -117,6 +117,7 @@ def test_provenance_footer_and_scroll_cue():
     wide = [{"what": "table", "hidden": 320, "cue": False}]
     assert checks(clean_facts(scrollBoxes=wide), width=400) == ["scroll-cue"]
     assert checks(clean_facts(scrollBoxes=[{**wide[0], "cue": True}]), width=400) == []
+    assert checks(clean_facts(searches=2)) == ["search"] and checks(clean_facts(searches=2), width=400) == ["search"]
 
 
 def test_link_target_resolves_relative_to_the_page(tmp_path):

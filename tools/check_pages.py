@@ -33,6 +33,8 @@ and a 400 px wide window. Checks, per page and width (name: what fails it):
   built site.
 * ``scroll-cue``: a table wider than its box scrolls without the visible cue that
   ``drs-book.js`` puts above it (the reader would not know that columns are hidden).
+* ``search``: the page shows more than one search box or button (the theme's sidebar field
+  beside the header's; ``_config.yml`` keeps one).
 
 A full-page screenshot of each page at each width goes to ``--screenshots``
 (``<page>-1400.png``, ``<page>-400.png``).
@@ -58,7 +60,7 @@ from pathlib import Path
 WIDTHS = (1400, 400)
 CHECKS = ("offline", "images", "math", "errors", "nbval", "placeholder", "truncated", "header-row",
           "index", "headers", "overflow", "page-width", "dpi", "alt", "markup", "figure-label", "interval-range",
-          "bold", "provenance", "scroll-cue")
+          "bold", "provenance", "scroll-cue", "search")
 MARKUP = re.compile(r"\{(glue|glue:text|glue:md|glue:figure|doc|ref|cite|cite:p|cite:t|numref|eq)\}`?")
 FIGURE_LABEL = re.compile(r"^(Figure [0-9A-Za-z]+(?:[-–][0-9A-Za-z]+)?)(?: \(paper\))?\.")
 PERCENT_INTERVAL = re.compile(r"\[([−-]?\d+(?:\.\d+)?), ([−-]?\d+(?:\.\d+)?)\] ?%")
@@ -171,8 +173,11 @@ async () => {
     }
     return null;
   }).filter(x => x);
+  const searches = Array.from(document.querySelectorAll('.search-button-field, .search-button, form.bd-search, input[type=search]'))
+    .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; })
+    .filter((e, i, all) => !all.some(o => o !== e && o.contains(e))).length;
   return {
-    bold, provenance, scrollBoxes,
+    bold, provenance, scrollBoxes, searches,
     mathjax, mathCount: mathNodes.length,
     typeset: document.querySelectorAll('mjx-container').length,
     mathErrors: document.querySelectorAll('mjx-merror').length,
@@ -268,6 +273,8 @@ def evaluate(page: str, width: int, facts: dict, requests: list[str]) -> list[Fa
             why = provenance_failure(facts["provenance"])
             if why:
                 fail("provenance", why)
+    if facts.get("searches", 1) > 1:
+        fail("search", f"{facts['searches']} search boxes or buttons shown (one is enough)")
     for box in facts.get("scrollBoxes", []):
         if box["hidden"] > 1 and not box["cue"]:
             fail("scroll-cue", f"{box['what']} hides {box['hidden']} px of columns with no visible scroll cue")
