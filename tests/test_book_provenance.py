@@ -117,3 +117,40 @@ def test_footer_shows_commit_data_links_needs_and_citation():
 def test_data_index_lists_every_file():
     page = provenance.data_index_html(["results/b.csv", "results/a.csv"], provenance.GitFacts("abc1234", False, None), "2026-12-06")
     assert page.index('href="results/a.csv"') < page.index('href="results/b.csv"') and "abc1234" in page
+
+
+def test_a_sphinx_build_with_the_extension_puts_the_footer_on_every_page(checkout):
+    """A tiny book built by Sphinx with the extension: footers, copied CSVs, the Cite page."""
+    root = checkout
+    (root / "CITATION.cff").write_text((REPO / "CITATION.cff").read_text())
+    (root / "book").mkdir()
+    (root / "book" / "cite.md").write_text((REPO / "book" / "cite.md").read_text())
+    (root / "book" / "executed").mkdir()
+    (root / "book" / "executed" / "02_x.md").write_text("# A chapter\n\nSome text.\n")
+    executed(root, "02_x", "_build/quick/results")
+    touch(root / "_build" / "quick" / "results" / "02_x.csv")
+    touch(root / "_build" / "quick" / "results" / "claims" / "02_x.csv")
+    (root / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(REPO / 'tools')!r})\n"
+        "extensions = ['myst_parser', 'drs_book_sphinx']\nhtml_theme = 'sphinx_book_theme'\n"
+        "exclude_patterns = ['_build', '**/*.ipynb']\n")
+    (root / "index.md").write_text("# Index\n\n```{toctree}\nbook/executed/02_x\nbook/cite\n```\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "book")
+    out = root / "_build" / "html"
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", str(root), str(out)],
+                            cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    commit = git(root, "rev-parse", "--short", "HEAD")
+    chapter = (out / "book" / "executed" / "02_x.html").read_text()
+    assert f'<code class="drs-commit">{commit}</code>' in chapter and "uncommitted" not in chapter
+    assert 'href="../../_static/data/results/02_x.csv"' in chapter
+    assert 'href="../../_static/data/results/claims/02_x.csv"' in chapter
+    assert (out / "_static" / "data" / "results" / "02_x.csv").read_text() == "a,b\n1,2\n"
+    assert 'href="results/02_x.csv"' in (out / "_static" / "data" / "index.html").read_text()
+    cite = (out / "book" / "cite.html").read_text()
+    assert "@inproceedings" in cite and "@software" in cite and "Discriminator Rejection Sampling" in cite
+    for page in (out / "index.html", out / "book" / "cite.html"):
+        assert 'class="drs-provenance"' in page.read_text(), page
+    assert 'class="drs-data drs-data-index"' in (out / "index.html").read_text()  # no CSVs: the list of all
+    assert "drs-book.js" in chapter and (out / "_static" / "drs-book.js").is_file()
