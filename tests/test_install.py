@@ -20,7 +20,7 @@ temporary working folder, as ``python -I`` (no current folder or script folder o
 no ``PYTHON*`` variables, no user site-packages), with an environment cleaned of ``PYTHONPATH``
 and of the ``PIP_*`` variables that move where pip installs (:func:`isolated_env`): what the
 checkout holds cannot leak into the fresh venv. Issue 27: with the checkout on ``PYTHONPATH``
-(``tools/execute_notebook.py``, imported by other tests, exports it into the test process) and a
+(``tools/execute_notebook.py`` used to export it on import, into every test process that imported it) and a
 ``drs_lib.egg-info`` in it (left by a ``pip install .`` in the checkout), pip judged drs-lib
 "already installed" and skipped it, and the core row failed with "No module named 'drs_lib'".
 ``test_core_line_after_pip_install_in_the_checkout`` recreates that state.

@@ -41,15 +41,20 @@ import papermill
 from drs_lib.io import ordinary_permissions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-# drs_book (the book's machinery) is not installed: the notebook's kernel finds it through the
-# checkout's root on PYTHONPATH (the Makefile exports it; set here too for a run by hand).
-REPO = str(Path(__file__).resolve().parents[1])
-if REPO not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH", "")) if p)
 import reader_view  # noqa: E402
 import run_facts  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def kernel_sees_the_checkout() -> None:
+    """drs_book (the book's machinery) is not installed: the notebook's kernel finds it through the
+    checkout's root on PYTHONPATH (the Makefile exports it; set here for a run by hand). Done when a
+    run starts, not on import, so that a test importing this module leaves its environment alone
+    (an install test's pip would otherwise see the checkout and skip installing drs_lib)."""
+    repo = str(REPO_ROOT)
+    if repo not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (repo, os.environ.get("PYTHONPATH", "")) if p)
 QUICK_RESULTS_DIR = "_build/quick/results"
 
 
@@ -163,6 +168,7 @@ def execute(source: Path, destination: Path, mode: str, overrides, timeout: int)
         "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
     )
     parameters = build_parameters(notebook, mode, overrides)
+    kernel_sees_the_checkout()
     destination.parent.mkdir(parents=True, exist_ok=True)
     name = source.stem
     progress(f"{name}: started ({mode} mode)")
