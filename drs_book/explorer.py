@@ -45,7 +45,7 @@ from drs_lib.metrics.prdc_metrics import precision_recall_density_coverage
 from drs_lib.samplers.drs import EPSILON, judge
 
 __all__ = ["BOKEH_BUNDLES", "MARKER", "METHODS", "ExplorerData", "bokeh_js_files", "drs_masks", "explore",
-           "explorer_html", "explorer_layout", "last_level", "percentile_grid", "static_js_names", "threshold_masks"]
+           "explorer_html", "explorer_layout", "last_level", "numbers_html", "ordinal", "percentile_grid", "static_js_names", "threshold_masks"]
 
 #: The attribute the explorer's HTML carries (its value: the bokeh version it was made with).
 MARKER = "data-drs-bokeh"
@@ -215,7 +215,7 @@ def explore(proposals: Tensor, logits: Tensor, d_max: float, *, means: Tensor, s
 # ---------------------------------------------------------------------------------------------- the page
 
 
-def _ordinal(p: float) -> str:
+def ordinal(p: float) -> str:
     text = f"{p:g}"
     if not float(p).is_integer():
         return text + "th"
@@ -240,7 +240,7 @@ def numbers_html(data: ExplorerData, index: int) -> str:
                     + "".join(f'<td style="text-align:right;padding:2px 8px;font-variant-numeric:tabular-nums">{c}</td>'
                               for c in cells) + "</tr>")
     accepted = int(data.column(DRS_NAME, "n_accepted")[index])
-    note = (f"γ at the {_ordinal(p)} percentile of F̂: DRS keeps {accepted:,} of {data.n_pool:,} proposals. "
+    note = (f"γ at the {ordinal(p)} percentile of F̂: DRS keeps {accepted:,} of {data.n_pool:,} proposals. "
             f"Recall, coverage and precision on {data.metric_points:,} accepted points against as many real ones"
             + ("; – where fewer were accepted." if accepted < data.metric_points else "."))
     return (f'<div class="drs-explorer-numbers" data-level="{index}" style="overflow-x:auto">'
@@ -290,7 +290,7 @@ def explorer_layout(data: ExplorerData, *, initial: float, colours: dict[str, st
     sources = {m: accepted(m) for m in METHODS}
     span = float(np.abs(data.means).max()) * 1.25
     panels = []
-    for method, title in ((DRS_NAME, "DRS: accepted proposals"), (THRESHOLD_NAME, "Threshold at DRS's acceptance")):
+    for method, title in ((DRS_NAME, "DRS"), (THRESHOLD_NAME, "Threshold")):
         fig = figure(title=title, x_range=(-span, span), y_range=(-span, span), match_aspect=True,
                      sizing_mode="scale_width", aspect_ratio=1, min_width=160, toolbar_location=None,
                      tools="", output_backend="canvas")
@@ -300,7 +300,7 @@ def explorer_layout(data: ExplorerData, *, initial: float, colours: dict[str, st
         fig.title.text_font_size = "11pt"
         panels.append(fig)
     curve = figure(title="% high quality against γ's percentile", height=230, sizing_mode="stretch_width",
-                   toolbar_location=None, tools="", x_axis_label="γ percentile of F̂", y_axis_label="% HQ")
+                   toolbar_location=None, tools="", x_axis_label="γ percentile", y_axis_label="% HQ")
     items = []
     for method in METHODS:
         line = curve.line(data.percentiles, data.column(method, "pct_high_quality").tolist(), color=colours[method],

@@ -141,3 +141,8 @@ def test_bokeh_bundles_ship_with_the_package():
     assert all(f.stat().st_size > 10_000 for f in files)
     names = explorer.static_js_names()
     assert all(n.startswith("bokeh/") and n.endswith(".min.js") for n in names)
+
+
+def test_ordinal():
+    assert [explorer.ordinal(p) for p in (0, 1, 2, 3, 11, 12, 13, 21, 95, 99.5)] == [
+        "0th", "1st", "2nd", "3rd", "11th", "12th", "13th", "21st", "95th", "99.5th"]

@@ -6,12 +6,18 @@
 * Styles: adds ``tools/book_static/drs-book.css`` (tables that scroll inside their own box,
   readable result tables).
 
+* The γ explorer (:mod:`drs_book.explorer`): BokehJS, copied from the installed ``bokeh``
+  package into ``_static/bokeh/``, is added to each page whose HTML carries the explorer's
+  marker, so the page loads it from the book's own files (never a CDN).
+
 Offline math is handled by the ``sphinx-mathjax-offline`` extension (MathJax 3 from PyPI,
 copied into ``_static/mathjax``), configured in ``_config.yml``.
 """
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 from docutils import nodes
@@ -56,8 +62,43 @@ def add_static(app, config) -> None:
     config.html_static_path.append(str(STATIC))
 
 
+def _explorer():
+    from drs_book import explorer  # the checkout is on PYTHONPATH (Makefile)
+
+    return explorer
+
+
+def add_bokeh_js(app, pagename, templatename, context, doctree) -> None:
+    """Add BokehJS (from ``_static``) to a page that holds the γ explorer; refuse a version mismatch."""
+    body = context.get("body") or ""
+    explorer = _explorer()
+    if explorer.MARKER not in body:
+        return
+    import bokeh
+
+    made_with = set(re.findall(rf'{explorer.MARKER}="([^"]+)"', body))
+    if made_with != {bokeh.__version__}:
+        raise RuntimeError(f"{pagename}: the explorer was made with bokeh {sorted(made_with)} but the book is built "
+                           f"with bokeh {bokeh.__version__}; re-execute the notebook")
+    for name in explorer.static_js_names():
+        app.add_js_file(name)  # added in html-page-context: this page only
+
+
+def copy_bokeh_js(app, exception) -> None:
+    """Copy the BokehJS bundles into the built site's ``_static/bokeh/`` (after Sphinx's own static files)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    explorer = _explorer()
+    for source, name in zip(explorer.bokeh_js_files(), explorer.static_js_names()):
+        target = Path(app.outdir) / "_static" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+
 def setup(app):
     app.connect("config-inited", add_static)
+    app.connect("html-page-context", add_bokeh_js)
+    app.connect("build-finished", copy_bokeh_js)
     app.connect("doctree-resolved", add_alt_text)
     app.add_css_file("drs-book.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
