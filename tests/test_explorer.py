@@ -146,3 +146,41 @@ def test_bokeh_bundles_ship_with_the_package():
 def test_ordinal():
     assert [explorer.ordinal(p) for p in (0, 1, 2, 3, 11, 12, 13, 21, 95, 99.5)] == [
         "0th", "1st", "2nd", "3rd", "11th", "12th", "13th", "21st", "95th", "99.5th"]
+
+
+# --- the book's Sphinx extension serves BokehJS to the explorer's page only ----------------------
+
+
+class FakeApp:
+    def __init__(self, outdir):
+        self.outdir, self.added = outdir, []
+        self.builder = type("Builder", (), {"format": "html"})()
+
+    def add_js_file(self, name, **kwargs):
+        self.added.append(name)
+
+
+def sphinx_extension():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import drs_book_sphinx
+
+    return drs_book_sphinx
+
+
+def test_the_extension_adds_bokehjs_to_explorer_pages_only_and_copies_it(tmp_path):
+    import bokeh
+
+    ext = sphinx_extension()
+    app = FakeApp(tmp_path)
+    ext.add_bokeh_js(app, "chapter", "page.html", {"body": "<p>no explorer here</p>"}, None)
+    assert app.added == []
+    ext.add_bokeh_js(app, "explorer", "page.html", {"body": f'<div {explorer.MARKER}="{bokeh.__version__}"></div>'}, None)
+    assert app.added == explorer.static_js_names()
+    with pytest.raises(RuntimeError, match="re-execute"):
+        ext.add_bokeh_js(app, "explorer", "page.html", {"body": f'<div {explorer.MARKER}="0.0.1"></div>'}, None)
+    ext.copy_bokeh_js(app, None)
+    for source, name in zip(explorer.bokeh_js_files(), explorer.static_js_names()):
+        assert (tmp_path / "_static" / name).read_bytes() == source.read_bytes()
