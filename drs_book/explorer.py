@@ -309,7 +309,8 @@ def explorer_layout(data: ExplorerData, *, initial: float, colours: dict[str, st
     base = curve.line([data.percentiles[0], data.percentiles[-1]], [data.generator("pct_high_quality")] * 2,
                       color=colours[GENERATOR_NAME], line_dash="dashed", line_width=1.5)
     items.append(("generator alone", [base]))
-    curve.add_layout(Legend(items=items, location="top_left", background_fill_alpha=0.7), "center")
+    curve.add_layout(Legend(items=items, location="top_left", background_fill_alpha=0.7, label_text_font_size="9pt",
+                            click_policy="hide"), "center")
     marker = Span(location=data.percentiles[index], dimension="height", line_color="black", line_dash="dotted")
     curve.add_layout(marker)
     numbers = Div(text=tables[index], sizing_mode="stretch_width", name="explorer_numbers")
@@ -319,7 +320,6 @@ def explorer_layout(data: ExplorerData, *, initial: float, colours: dict[str, st
         "slider": slider, "percentiles": data.percentiles, "pool_source": pool, "drs_source": sources[DRS_NAME],
         "threshold_source": sources[THRESHOLD_NAME], "numbers": numbers, "tables": tables, "marker": marker,
     }, code=_CALLBACK))
-    # The pool source is only read by the callback; a glyph-less renderer is not needed: it is an argument.
     return column(slider, numbers, row(*panels, sizing_mode="stretch_width"), curve, sizing_mode="stretch_width")
 
 
