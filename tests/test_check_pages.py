@@ -127,3 +127,20 @@ def test_link_target_resolves_relative_to_the_page(tmp_path):
     assert check_pages.link_target(page, "../../_static/data/a.csv")["exists"]
     assert not check_pages.link_target(page, "../../_static/data/b.csv")["exists"]
     assert not check_pages.link_target(page, "https://example.org/a.csv")["exists"]
+
+
+def explorer_checks(probe) -> list[str]:
+    return [f.message for f in check_pages.explorer_failures("page", 1400, probe)]
+
+
+def test_explorer_check_passes_when_the_numbers_move_and_names_each_defect():
+    moved = {"loaded": True, "models": True, "start": 95, "moved_to": 0,
+             "before": "γ at the 95th percentile: acceptance 16.5 % HQ 91.2", "after": "γ at the 0th percentile: acceptance 65.1 % HQ 70.3"}
+    assert explorer_checks(None) == []  # a page without the explorer
+    assert explorer_checks(moved) == []
+    assert "did not load" in explorer_checks({"loaded": False})[0]
+    assert "model" in explorer_checks({"loaded": True, "models": False})[0]
+    assert "unchanged" in explorer_checks({**moved, "after": moved["before"]})[0]
+    assert "did not move" in explorer_checks({**moved, "moved_to": 95})[0]
+    assert "not displayed" in explorer_checks({**moved, "after": None})[0]
+    assert "explorer" in check_pages.CHECKS

@@ -35,6 +35,7 @@ DERIVED = {
     "06_ddls_comparison": {"torch_device": torch.device, "cache_path": Path, "results_root": Path, "results_path": Path,
                            "convergence_path": Path, "pilot_path": Path, "toy_path": Path},
     "07_own_gan": {"torch_device": torch.device, "results_folder": Path, "cache_path": Path},
+    "08_gamma_explorer": {"torch_device": torch.device, "results_path": Path, "cache_path": Path},
     "A1_gan_regime": {"csv_path": Path, "torch_device": torch.device, "results_path": Path, "cache_path": Path},
 }
 

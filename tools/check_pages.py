@@ -35,6 +35,9 @@ and a 400 px wide window. Checks, per page and width (name: what fails it):
   ``drs-book.js`` puts above it (the reader would not know that columns are hidden).
 * ``search``: the page shows more than one search box or button (the theme's sidebar field
   beside the header's; ``_config.yml`` keeps one).
+* ``explorer``: on a page holding the γ explorer (``drs_book.explorer``), BokehJS did not load,
+  or moving its slider (setting the Bokeh model's value, as a drag does) left the numbers it
+  displays unchanged (:data:`EXPLORER_PROBE`, :func:`explorer_failures`).
 
 A full-page screenshot of each page at each width goes to ``--screenshots``
 (``<page>-1400.png``, ``<page>-400.png``).
@@ -60,7 +63,7 @@ from pathlib import Path
 WIDTHS = (1400, 400)
 CHECKS = ("offline", "images", "math", "errors", "nbval", "placeholder", "truncated", "header-row",
           "index", "headers", "overflow", "page-width", "dpi", "alt", "markup", "figure-label", "interval-range",
-          "bold", "provenance", "scroll-cue", "search")
+          "bold", "provenance", "scroll-cue", "search", "explorer")
 MARKUP = re.compile(r"\{(glue|glue:text|glue:md|glue:figure|doc|ref|cite|cite:p|cite:t|numref|eq)\}`?")
 FIGURE_LABEL = re.compile(r"^(Figure [0-9A-Za-z]+(?:[-–][0-9A-Za-z]+)?)(?: \(paper\))?\.")
 PERCENT_INTERVAL = re.compile(r"\[([−-]?\d+(?:\.\d+)?), ([−-]?\d+(?:\.\d+)?)\] ?%")
@@ -187,6 +190,62 @@ async () => {
   };
 }
 """
+
+# Runs in a page holding the γ explorer: the numbers it displays (rendered text, inside Bokeh's
+# shadow roots), then the slider moved to its other end, then the numbers again. None: no explorer.
+EXPLORER_PROBE = r"""
+async () => {
+  const block = document.querySelector('.drs-explorer');
+  if (!block) return null;
+  const wait = (ms) => new Promise(r => setTimeout(r, ms));
+  const ready = () => window.Bokeh && Bokeh.documents && Bokeh.documents.length > 0;
+  for (let t = 0; t < 100 && !ready(); t++) await wait(100);
+  if (!ready()) return {loaded: false};
+  const find = (node, selector) => {
+    if (node.querySelector) { const hit = node.querySelector(selector); if (hit) return hit; }
+    for (const el of (node.querySelectorAll ? node.querySelectorAll('*') : [])) {
+      if (el.shadowRoot) { const hit = find(el.shadowRoot, selector); if (hit) return hit; }
+    }
+    return null;
+  };
+  const shown = async () => {
+    for (let t = 0; t < 50; t++) { const el = find(block, '.drs-explorer-numbers'); if (el) return el.innerText; await wait(100); }
+    return null;
+  };
+  const doc = Bokeh.documents[0];
+  const slider = doc.get_model_by_name('gamma_slider');
+  if (!slider || !doc.get_model_by_name('explorer_numbers')) return {loaded: true, models: false};
+  const before = await shown();
+  const start = slider.value;
+  slider.value = (start === slider.start) ? slider.end : slider.start;
+  await wait(300);
+  return {loaded: true, models: true, start: start, moved_to: slider.value, before: before, after: await shown()};
+}
+"""
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def explorer_failures(page: str, width: int, probe: dict | None) -> list[Failure]:
+    """The ``explorer`` check on what :data:`EXPLORER_PROBE` returned (None: the page has no explorer)."""
+    if probe is None:
+        return []
+
+    def fail(message: str) -> list[Failure]:
+        return [Failure(page, "explorer", width, message)]
+
+    if not probe.get("loaded"):
+        return fail("the γ explorer is on the page but BokehJS did not load (is it in _static?)")
+    if not probe.get("models"):
+        return fail("the γ explorer has no 'gamma_slider' or 'explorer_numbers' model")
+    before, after = probe.get("before"), probe.get("after")
+    if not before or not after:
+        return fail("the γ explorer's numbers are not displayed")
+    if probe.get("moved_to") == probe.get("start"):
+        return fail("the γ explorer's slider did not move")
+    if NUMBER.findall(before) == NUMBER.findall(after):
+        return fail(f"moving the slider from {probe.get('start')} to {probe.get('moved_to')} left the numbers "
+                    f"unchanged: {after[:80]!r}")
+    return []
 
 
 @dataclass(frozen=True)
@@ -385,6 +444,18 @@ def link_target(page: Path, href: str) -> dict:
     return {"href": href, "exists": exists}
 
 
+def explore_page(page, name: str, width: int, screenshots: Path | None) -> list[Failure]:
+    """The ``explorer`` check in an open page; with ``--screenshots``, the page after the slider moved too."""
+    try:
+        probe = page.evaluate(EXPLORER_PROBE)
+    except Exception as error:  # noqa: BLE001 - a broken page (e.g. a BokehJS bundle missing) is a failure, not a crash
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return [Failure(name, "explorer", width, f"probing the γ explorer raised: {first[:160]}")]
+    if probe is not None and screenshots is not None:
+        page.screenshot(path=str(screenshots / f"{name.replace('/', '__')}-{width}-moved.png"), full_page=True)
+    return explorer_failures(name, width, probe)
+
+
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
@@ -429,6 +500,7 @@ def check(root: Path, screenshots: Path | None) -> tuple[list[Failure], list[str
                     if screenshots is not None:
                         target = screenshots / f"{name.replace('/', '__')}-{width}.png"
                         page.screenshot(path=str(target), full_page=True)
+                    failures += explore_page(page, name, width, screenshots)
                     context.close()
         finally:
             browser.close()

@@ -12,12 +12,17 @@
   ``CITATION.cff``. The ``drs-citation`` directive (``book/cite.md``) shows the same citations
   with their BibTeX.
 
+* The γ explorer (:mod:`drs_book.explorer`): BokehJS, copied from the installed ``bokeh``
+  package into ``_static/bokeh/``, is added to each page whose HTML carries the explorer's
+  marker, so the page loads it from the book's own files (never a CDN).
+
 Offline math is handled by the ``sphinx-mathjax-offline`` extension (MathJax 3 from PyPI,
 copied into ``_static/mathjax``), configured in ``_config.yml``.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -26,6 +31,10 @@ from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# drs_book is not installed: the Makefile puts the checkout on PYTHONPATH; a build by hand (or a
+# test's sphinx subprocess) finds it here.
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
 import book_provenance as provenance  # noqa: E402
 
 STATIC = Path(__file__).resolve().parent / "book_static"
@@ -134,9 +143,44 @@ class CitationDirective(SphinxDirective):
         return out
 
 
+def _explorer():
+    from drs_book import explorer
+
+    return explorer
+
+
+def add_bokeh_js(app, pagename, templatename, context, doctree) -> None:
+    """Add BokehJS (from ``_static``) to a page that holds the γ explorer; refuse a version mismatch."""
+    body = context.get("body") or ""
+    explorer = _explorer()
+    if explorer.MARKER not in body:
+        return
+    import bokeh
+
+    made_with = set(re.findall(rf'{explorer.MARKER}="([^"]+)"', body))
+    if made_with != {bokeh.__version__}:
+        raise RuntimeError(f"{pagename}: the explorer was made with bokeh {sorted(made_with)} but the book is built "
+                           f"with bokeh {bokeh.__version__}; re-execute the notebook")
+    for name in explorer.static_js_names():
+        app.add_js_file(name)  # added in html-page-context: this page only
+
+
+def copy_bokeh_js(app, exception) -> None:
+    """Copy the BokehJS bundles into the built site's ``_static/bokeh/`` (after Sphinx's own static files)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    explorer = _explorer()
+    for source, name in zip(explorer.bokeh_js_files(), explorer.static_js_names()):
+        target = Path(app.outdir) / "_static" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+
 def setup(app):
     app.add_config_value("drs_book_provenance", "", "html")
     app.connect("config-inited", add_static)
+    app.connect("html-page-context", add_bokeh_js)
+    app.connect("build-finished", copy_bokeh_js)
     app.connect("doctree-resolved", add_alt_text)
     app.connect("html-page-context", add_footer)
     app.connect("build-finished", write_data_index)
