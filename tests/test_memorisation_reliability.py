@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from drs_lib.metrics.memorisation import copy_threshold, memorisation_summary, nearest_distances
+from drs_lib.metrics.memorisation import copy_threshold, memorisation_summary, nearest_distances, nearest_neighbours
 from drs_lib.metrics.reliability import calibration_report, expected_calibration_error, reliability_bins
 
 
@@ -16,6 +16,9 @@ def test_nearest_distances_matches_brute_force_in_any_chunking():
     brute = np.sqrt(((queries.reshape(37, 1, -1) - reference.reshape(1, 11, -1)) ** 2).sum(-1)).min(1)
     for chunk in (1, 5, 37, 1000):
         np.testing.assert_allclose(nearest_distances(queries, reference, chunk_size=chunk), brute, rtol=1e-9, atol=1e-12)
+    _, index = nearest_neighbours(queries, reference, chunk_size=4)
+    chosen = np.sqrt(((queries.reshape(37, -1) - reference.reshape(11, -1)[index]) ** 2).sum(-1))
+    np.testing.assert_allclose(chosen, brute, rtol=1e-9, atol=1e-12)
 
 
 def test_a_copy_has_distance_zero_and_counts_as_near_copy():
@@ -79,3 +82,18 @@ def test_reliability_inputs_are_checked():
         calibration_report(np.array([[0.5, 0.5]]), np.array([2]))
     with pytest.raises(ValueError, match="n_bins"):
         reliability_bins(np.array([[0.5, 0.5]]), np.array([0]), n_bins=0)
+
+
+def test_image_checks_helpers():
+    from drs_book.image_checks import all_of, class_shares, dominant_class, total_variation
+
+    shares = class_shares(torch.tensor([0, 0, 1, 3]), 4)
+    np.testing.assert_allclose(shares, [0.5, 0.25, 0.0, 0.25])
+    assert dominant_class(shares) == (0, 0.5)
+    assert total_variation(shares, np.full(4, 0.25)) == pytest.approx(0.25)
+    assert np.isnan(class_shares([], 3)).all()
+    with pytest.raises(ValueError, match="labels"):
+        class_shares([5], 3)
+    assert all_of(2, "GANs") == "both GANs" and all_of(3, "GANs") == "all 3 GANs" and all_of(12, "GANs") == "all 12 GANs"
+    with pytest.raises(ValueError):
+        all_of(1, "GANs")

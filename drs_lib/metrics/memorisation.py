@@ -5,7 +5,7 @@ neighbours in the training set, to argue that DRS does not simply accept copies 
 images. This module makes that check a number, on any feature space (raw pixels, or a
 classifier's penultimate features):
 
-* :func:`nearest_distances` gives, for every query row, the Euclidean distance to its nearest
+* :func:`nearest_neighbours` / :func:`nearest_distances` give, for every query row, the Euclidean distance to its nearest
   row of a reference set (the training images), computed with ``torch.cdist`` in chunks of
   queries so that memory stays ``chunk_size × n_reference``;
 * :func:`copy_threshold` states the near-copy threshold from *real* images the model never saw:
@@ -30,7 +30,7 @@ import torch
 
 from drs_lib.checks import check_int, check_percentile
 
-__all__ = ["nearest_distances", "copy_threshold", "GroupDistances", "memorisation_summary"]
+__all__ = ["nearest_neighbours", "nearest_distances", "copy_threshold", "GroupDistances", "memorisation_summary"]
 
 
 def _rows(name: str, values: torch.Tensor | np.ndarray) -> torch.Tensor:
@@ -44,19 +44,26 @@ def _rows(name: str, values: torch.Tensor | np.ndarray) -> torch.Tensor:
 
 
 @torch.no_grad()
-def nearest_distances(queries: torch.Tensor | np.ndarray, reference: torch.Tensor | np.ndarray, *,
-                      chunk_size: int = 2048) -> np.ndarray:
-    """Euclidean distance from every query row to its nearest reference row, shape (n_queries,).
+def nearest_neighbours(queries: torch.Tensor | np.ndarray, reference: torch.Tensor | np.ndarray, *,
+                       chunk_size: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """For every query row, the Euclidean distance to its nearest reference row and that row's index.
 
     Images are flattened (``(n, C, H, W)`` → ``(n, C·H·W)``); both sets must have the same number
-    of columns. The work is done ``chunk_size`` queries at a time.
+    of columns. The work is done ``chunk_size`` queries at a time. Returns two arrays of shape
+    (n_queries,): float64 distances and int64 indices into ``reference``.
     """
     check_int("chunk_size", chunk_size, minimum=1)
     q, r = _rows("queries", queries), _rows("reference", reference)
     if q.shape[1] != r.shape[1]:
         raise ValueError(f"queries have {q.shape[1]} columns and reference {r.shape[1]}; they must be equal")
-    out = [torch.cdist(q[i: i + chunk_size], r).min(dim=1).values for i in range(0, len(q), chunk_size)]
-    return torch.cat(out).numpy()
+    nearest = [torch.cdist(q[i: i + chunk_size], r).min(dim=1) for i in range(0, len(q), chunk_size)]
+    return torch.cat([m.values for m in nearest]).numpy(), torch.cat([m.indices for m in nearest]).numpy()
+
+
+def nearest_distances(queries: torch.Tensor | np.ndarray, reference: torch.Tensor | np.ndarray, *,
+                      chunk_size: int = 2048) -> np.ndarray:
+    """The distances of :func:`nearest_neighbours` alone, shape (n_queries,)."""
+    return nearest_neighbours(queries, reference, chunk_size=chunk_size)[0]
 
 
 def copy_threshold(holdout_distances: np.ndarray, percentile: float = 1.0) -> float:
