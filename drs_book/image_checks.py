@@ -52,7 +52,7 @@ def dominant_class(shares: np.ndarray) -> tuple[int, float]:
 
 
 def all_of(n: int, noun: str) -> str:
-    ""'both GANs', 'all 3 GANs': never 'all 2'. ``noun`` is the plural."""
+    """'both GANs', 'all 3 GANs': never 'all 2'. ``noun`` is the plural."""
     if n < 2:
         raise ValueError(f"all_of needs at least two items; got {n}")
     word = _NUMBER_WORDS.get(n, f"all {n}")
