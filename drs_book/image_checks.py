@@ -90,7 +90,8 @@ def plot_memorisation(distances: Mapping[str, Mapping[str, np.ndarray]], thresho
                     ax.hist(values, bins=bins, density=True, histtype="step", linewidth=1.6,
                             color=colours.get(group, HELD_OUT), label=group)
             ax.axvline(thresholds[space], color="black", linestyle="--", linewidth=1.0, label="near-copy threshold")
-            ax.set_xlabel(f"distance to nearest training digit ({titles[space]})")
+            ax.set_title(titles[space])
+            ax.set_xlabel("distance to nearest training digit")
             ax.set_ylabel("density")
         handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside upper center", ncol=4, frameon=False)
@@ -106,7 +107,7 @@ def plot_nearest_pairs(samples: torch.Tensor, neighbours: torch.Tensor, n_column
     with style.context():
         fig, ax = plt.subplots(figsize=style.page_figsize(aspect=0.22), constrained_layout=True)
         _show(ax, image_grid(pairs, n_columns=n))
-        ax.set_ylabel("sample\nnearest", rotation=0, ha="right", va="center")
+        ax.set_ylabel("top: accepted sample\nbottom: nearest\ntraining digit", rotation=0, ha="right", va="center")
         return style.finish(fig, alt="Two rows of digits: generated samples accepted by DRS, and under each its nearest "
                             "training digit in pixel space.")
 
