@@ -97,3 +97,30 @@ def test_image_checks_helpers():
     assert all_of(2, "GANs") == "both GANs" and all_of(3, "GANs") == "all 3 GANs" and all_of(12, "GANs") == "all 12 GANs"
     with pytest.raises(ValueError):
         all_of(1, "GANs")
+
+
+def test_image_check_figures_are_legible_and_percentile_labels_do_not_crowd():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from drs_book import image_checks, style
+    from drs_book.plotting_images import plot_figure7
+
+    rng = np.random.default_rng(0)
+    groups = {"accepted": rng.uniform(2, 4, 300), "rejected": rng.uniform(2, 5, 600), "held-out real": rng.uniform(1, 3, 200)}
+    figures = [image_checks.plot_memorisation({"pixels": groups, "features": groups}, {"pixels": 1.1, "features": 1.1},
+                                              {"pixels": "pixels", "features": "classifier features"}),
+               image_checks.plot_nearest_pairs(torch.rand(10, 1, 8, 8) * 2 - 1, torch.rand(10, 1, 8, 8) * 2 - 1)]
+    labels = rng.integers(0, 3, 100)
+    probabilities = np.eye(3)[labels] * 0.9 + 0.1 / 3
+    figures.append(image_checks.plot_reliability(calibration_report(probabilities, labels)))
+    # a dense sweep: ten percentiles whose points nearly coincide must not all be labelled
+    sweep = pd.DataFrame([{"seed": s, "percentile": p, "acceptance_rate": 1.0 if p == 0 else 0.3 - p / 5000,
+                           "inception_score": 4.0 if p == 0 else 6 + p / 5000}
+                          for s in range(2) for p in range(0, 100, 10)])
+    fig7 = plot_figure7(sweep, rng.uniform(size=200), rng.uniform(size=200), real_is=8.0)
+    percentile_labels = [t for t in fig7.axes[0].texts if t.get_text().strip()]
+    assert 1 <= len(percentile_labels) < 10
+    for fig in [*figures, fig7]:
+        style.check_legible(fig)
+        plt.close(fig)
