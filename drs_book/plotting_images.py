@@ -104,6 +104,21 @@ def plot_figure2(F_before: np.ndarray, F_after: np.ndarray, p_before: np.ndarray
     return style.finish(fig, alt)
 
 
+def _spaced_labels(ax, x: np.ndarray, y: np.ndarray, labels, min_gap: float = 0.07):
+    """The points to label and where: a point closer than ``min_gap`` (in axes fractions) to an already
+    labelled one gets no label, and labels alternate above-right and below-left of their points, so
+    that the percentile labels of a dense curve do not overlap (Figure 7's left panel)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    u = (np.asarray(x, float) - x0) / ((x1 - x0) or 1.0)
+    v = (np.asarray(y, float) - y0) / ((y1 - y0) or 1.0)
+    chosen: list[int] = []
+    for i in range(len(u)):
+        if all(np.hypot(u[i] - u[j], v[i] - v[j]) >= min_gap for j in chosen):
+            chosen.append(i)
+    return [(labels[i], (x[i], y[i]), (5, 5) if k % 2 == 0 else (-5, -5)) for k, i in enumerate(chosen)]
+
+
 def plot_figure7(sweep: pd.DataFrame, acceptance: np.ndarray, maxp: np.ndarray, real_is: float | None = None) -> Figure:
     """Left: IS analogue vs average acceptance rate (``sweep`` has columns acceptance_rate, inception_score, seed, percentile).
     Right: 2D histogram of DRS acceptance probability vs max_j p(y_j|x), counts on a log colour scale."""
@@ -114,11 +129,13 @@ def plot_figure7(sweep: pd.DataFrame, acceptance: np.ndarray, maxp: np.ndarray, 
     with style.context():
         fig, axes = plt.subplots(1, 2, figsize=style.page_figsize(aspect=0.45), constrained_layout=True)
         axes[0].errorbar(summary.rate, summary.score, xerr=summary.rate_sd.fillna(0), yerr=summary.score_sd.fillna(0), marker="o", capsize=3, color=AFTER)
-        for percentile, row in summary.iterrows():
-            axes[0].annotate(f"{percentile:g}", (row.rate, row.score), textcoords="offset points", xytext=(4, 4), fontsize=9)
         if real_is is not None:
             axes[0].axhline(real_is, color="grey", linestyle="--", label="real held-out digits")
-            axes[0].legend(loc="best")
+            # below the panel, where no point or label can sit under it
+            axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False)
+        for percentile, (x, y), (dx, dy) in _spaced_labels(axes[0], summary.rate.to_numpy(), summary.score.to_numpy(), summary.index):
+            axes[0].annotate(f"{percentile:g}", (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=9,
+                             ha="left" if dx > 0 else "right", va="bottom" if dy > 0 else "top")
         axes[0].invert_xaxis()
         axes[0].set_xlabel("acceptance rate (labels: γ percentile)")
         axes[0].set_ylabel("IS analogue")

@@ -42,6 +42,8 @@ Foundations (top level: no drs_lib imports, or only each other)
 - :mod:`drs_lib.metrics.prdc_metrics`      precision, recall, density and coverage
 - :mod:`drs_lib.metrics.mixture`           the 25-Gaussian benchmark's metrics (Tables 1 and 3), and EMD + PRDC of one set
 - :mod:`drs_lib.metrics.scores`            classifier-feature scores (IS, FID, KID analogues)
+- :mod:`drs_lib.metrics.memorisation`      nearest-training-image distances and the share of near-copies (Appendix B)
+- :mod:`drs_lib.metrics.reliability`       a classifier's calibration: reliability diagram, ECE, saturation
 
 ``training/``: training (a trained model goes through a cache the caller passes in)
 

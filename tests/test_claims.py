@@ -576,3 +576,9 @@ def test_the_papers_value_is_kept_with_the_record(tmp_path):
                       paper_value=80.0)
     ledger.write(tmp_path)
     assert claims.read_claims(tmp_path).paper_value.tolist() == [0.0, 90.0]
+
+
+def test_not_comparable_finding_is_a_sentence_with_a_capital():
+    check = claims.not_comparable("the share is a property of the model and the data")
+    assert check.finding == "The share is a property of the model and the data."
+    assert check.rule == "not comparable: the share is a property of the model and the data"

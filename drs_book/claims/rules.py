@@ -436,5 +436,6 @@ def not_comparable(reason: str, ours: str = "—") -> Check:
     if not isinstance(reason, str) or not reason.strip():
         raise ClaimError("reason: a non-empty text saying why the claim cannot be compared is required")
     text = reason.strip()
+    sentence = text[:1].upper() + text[1:]  # the finding is printed as a sentence of its own: capital first
     return Check(NOT_COMPARABLE, rule="not comparable: " + text.rstrip("."), ours=ours or "—",
-                 finding=text if text.endswith(".") else text + ".")
+                 finding=sentence if sentence.endswith(".") else sentence + ".")
