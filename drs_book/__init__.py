@@ -20,4 +20,5 @@ myst_nb) come with the book's toolchain, ``requirements.txt``.
 - :mod:`drs_book.plotting_ideal`   figures of the idealized 1D setting
 - :mod:`drs_book.plotting_images`  figures of the image experiments
 - :mod:`drs_book.plotting_tradeoff` the quality–diversity figure (precision/recall, density/coverage)
+- :mod:`drs_book.chapters`         chapter logic out of the notebooks, under test (``chapters.ddls``: chapter 06)
 """

@@ -1,0 +1,212 @@
+"""Chapter 06's logic (DRS beside DDLS, MH-GAN and DOT), out of the notebook and under test.
+
+The notebook keeps prose, short calls and figures; what decides a number or a sentence lives here
+(tests/test_chapter06_logic.py):
+
+* the measures of one sample set on the 25-Gaussian grid (:func:`grid_metrics`: modes, % HQ and
+  the spread of HQ samples, always on the same number of samples per sampler) and against real
+  samples (:func:`set_distances`);
+* the DDLS paper's rules (its Table 1: 70 → 98 % HQ, above DRS's 90 %, 98 ± 2 %, modes kept),
+  applied to every sampler (:func:`rules_for`, :func:`rules_table`) and the paragraph that
+  explains the paper's 98 % against ours (:func:`level_paragraph`), generated from the verdicts;
+* the flatness criterion of the MALA runs, per model, in words (:func:`flatness_sentence`);
+* the paired wording rule (:func:`paired_word`, the book's 95 % t-interval of per-seed
+  differences) and number agreement (:func:`agree`, :func:`count_phrase`);
+* Figure 06-C's panels with the missing modes marked (:func:`mode_panels`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.patches
+import numpy as np
+import pandas as pd
+import torch
+
+from drs_book import claims
+from drs_book.plotting import scatter_panels
+from drs_book.report import mean_std
+from drs_lib.metrics.distances import energy_distance, sliced_wasserstein
+from drs_lib.metrics.mixture import mixture_metrics, sample_set_scores
+
+__all__ = [
+    "PAPER_HQ",
+    "PAPER_HQ_STD",
+    "LEVEL_TOLERANCE",
+    "agree",
+    "count_phrase",
+    "paired_word",
+    "grid_metrics",
+    "set_distances",
+    "summary",
+    "rules_for",
+    "rules_table",
+    "level_paragraph",
+    "flatness_sentence",
+    "mode_panels",
+]
+
+#: Che et al. (2020), Table 1: the generator and DRS rows repeat the DRS paper's numbers, DDLS is their own run.
+PAPER_HQ = {"generator": 70.0, "DRS": 90.0, "DDLS": 98.0}
+PAPER_HQ_STD = 2.0
+#: The widest half-width of our interval that still counts as matching the paper's level (% HQ).
+LEVEL_TOLERANCE = 5.0
+
+
+def agree(n: float, singular: str, plural: str) -> str:
+    """``singular`` when ``n`` is one (as printed), else ``plural``: "1 lies", "2 lie", "0 lie"."""
+    return singular if float(n) == 1.0 else plural
+
+
+def count_phrase(n: float, singular: str, plural: str | None = None, digits: int = 0) -> str:
+    """"1 sampler", "3 samplers", "1.5 modes": the number as printed and the noun that agrees with it."""
+    shown = f"{n:,.{digits}f}"
+    return f"{shown} {agree(float(shown.replace(',', '')), singular, plural or singular + 's')}"
+
+
+def paired_word(a: Sequence[float], b: Sequence[float], words: tuple[str, str, str] = ("above", "below", "level with")) -> str:
+    """The book's paired rule on per-seed values ``a`` and ``b`` (same seeds, same order): words[0] when the
+    95 % t-interval of a - b lies above 0, words[1] when below, else words[2]."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    side = claims.interval(d, name="paired difference").side(0.0)
+    return {"above": words[0], "below": words[1], "overlaps": words[2]}[side]
+
+
+def grid_metrics(x: torch.Tensor, means: torch.Tensor, mode_std: float, scale: float) -> dict:
+    """Modes, % HQ and the spreads of the HQ samples of ``x`` (lengths × ``scale``: the paper's units)."""
+    m = mixture_metrics(x.detach().cpu(), means, mode_std)
+    return {"n_scored": int(x.shape[0]), "modes_recovered": float(m["modes_recovered"]),
+            "pct_high_quality": float(m["pct_high_quality"]),
+            "std_high_quality": scale * float(m["std_high_quality"]),
+            "radial_rms_high_quality": scale * float(m["radial_rms_high_quality"])}
+
+
+def set_distances(samples: torch.Tensor, reference: torch.Tensor, *, directions, seed: int, length: float,
+                  energy_samples: int) -> dict:
+    """Distances of ``samples`` to an independent real set of the same size (SW₂, energy distance) and the
+    field-standard EMD and PRDC (k = 5); lengths × ``length`` (the paper's units on the grid)."""
+    scores = sample_set_scores(reference, samples, n_points=len(reference), seed=seed)
+    scores["emd"] *= length
+    return {"sliced_wasserstein": length * sliced_wasserstein(samples, reference, directions=directions),
+            "energy_distance": length * energy_distance(samples[:energy_samples], reference[:energy_samples]),
+            **scores}
+
+
+def summary(results: pd.DataFrame, dataset: str, column: str, digits: int, order: Sequence[str]) -> dict[str, str]:
+    """'mean ± std' over models per method; a model without a value (no high-quality sample, so no spread of
+    them) is left out and the cell says on how many models it rests."""
+    sub = results[results.dataset == dataset]
+    out = {}
+    for m in order:
+        values = sub[sub.method == m][column]
+        finite = values.dropna()
+        if not len(values):
+            continue
+        part = "" if len(finite) == len(values) else f" ({len(finite)} of {len(values)} models)"
+        out[m] = (mean_std(finite, digits) + part if len(finite) >= 2 else
+                  f"{finite.iloc[0]:.{digits}f}{part}" if len(finite) == 1 else "–")
+    return out
+
+
+def rules_for(name: str, hq: pd.DataFrame, modes: pd.DataFrame, n_scored: int) -> dict[str, claims.Check]:
+    """The DDLS paper's four rules on sampler ``name`` (``hq``, ``modes``: per-seed frames, one column per method).
+
+    "raises HQ": the effect over the generator against the paper's 70 → 98; "beats DRS": the effect over
+    DRS against 90 → 98; "level": 98 ± 2 % matched within :data:`LEVEL_TOLERANCE`; "keeps modes": the change
+    in modes against a loss of one mode.
+    """
+    unit = dict(digits=1, unit=" %", over="models")
+    return {
+        "raises HQ": claims.effect(hq[name], hq["generator"], paper_effect=PAPER_HQ["DDLS"] - PAPER_HQ["generator"],
+                                   a_name=f"% HQ, {name}", b_name="generator", **unit),
+        "beats DRS": claims.effect(hq[name], hq["DRS"], paper_effect=PAPER_HQ["DDLS"] - PAPER_HQ["DRS"],
+                                   a_name=f"% HQ, {name}", b_name="DRS", **unit),
+        "level": claims.matches(hq[name], PAPER_HQ["DDLS"], paper_std=PAPER_HQ_STD, tolerance=LEVEL_TOLERANCE,
+                                name=f"% HQ, {name}", bounds=(0, 100), **unit),
+        "keeps modes": claims.versus(modes[name].to_numpy() - modes["generator"].to_numpy(), -1.0, expect="above",
+                                     name=f"change in modes recovered by {name}, on {n_scored:,} samples each",
+                                     reference_name="a loss of one mode", digits=1, over="models"),
+    }
+
+
+def rules_table(hq: pd.DataFrame, modes: pd.DataFrame, samplers: Sequence[str], n_scored: int
+                ) -> tuple[pd.DataFrame, dict[str, dict[str, claims.Check]]]:
+    """Every rule on every sampler: a display frame (verdict and the numbers it rests on) and the checks."""
+    checks = {m: rules_for(m, hq, modes, n_scored) for m in samplers if m in hq.columns and m != "generator"}
+    rows = [{"sampler": m, "% HQ": mean_std(hq[m], 1), "modes": mean_std(modes[m], 1),
+             **{f"{rule}": check.verdict for rule, check in c.items()}} for m, c in checks.items()]
+    return pd.DataFrame(rows), checks
+
+
+def level_paragraph(checks: Mapping[str, Mapping[str, claims.Check]], hq: pd.DataFrame, modes: pd.DataFrame,
+                    *, exact: str, biased: Mapping[str, bool]) -> str:
+    """Why the paper's 98 % and ours differ, from the level rule and the mode counts.
+
+    ``exact`` is the sampler the known-answer check validates (DDLS with MALA); ``biased`` says, per
+    sampler, whether the known-answer check rejected its kind of chain (so the text may call it biased).
+    """
+    reach = [m for m, c in checks.items() if c["level"].verdict == claims.REPRODUCED]
+    generator_modes = float(modes["generator"].mean())
+
+    def cost(m: str) -> str:
+        loss = generator_modes - float(modes[m].mean())
+        kept = f"{float(modes[m].mean()):.1f} of 25 modes against the generator's {generator_modes:.1f}"
+        verdict = checks[m]["keeps modes"].verdict
+        if verdict == claims.CONTRADICTED:
+            return f"{kept}: it loses {count_phrase(loss, 'mode', digits=1)} by the mode rule"
+        if verdict == claims.REPRODUCED:
+            return f"{kept}: it keeps them by the mode rule"
+        return f"{kept}: whether it loses a mode is inconclusive by the mode rule"
+
+    exact_hq = f"{float(hq[exact].mean()):.1f} %"
+    exact_text = (f"{exact}, which samples the energy-based target exactly at every step size, ends at {exact_hq} HQ "
+                  f"(level rule: {checks[exact]['level'].verdict})")
+    if not reach:
+        best = max(checks, key=lambda m: float(hq[m].mean()))
+        return (f"No sampler reaches the DDLS paper's 98 ± 2 % HQ by the level rule. The highest share is "
+                f"{best}'s, {float(hq[best].mean()):.1f} %, with {cost(best)}; {exact_text}.")
+    names = []
+    for m in reach:
+        label = f"{m} ({float(hq[m].mean()):.1f} %; {cost(m)})"
+        if biased.get(m, False):
+            label += ", a chain the known-answer check finds biased"
+        names.append(label)
+    head = ("Only " if exact not in reach else "") + "; ".join(names)
+    verb = agree(len(reach), "reaches", "reach")
+    tail = (f" {exact_text}: the paper's level is reached here only by "
+            f"{agree(len(reach), 'a sampler', 'samplers')} whose output is not the energy-based target, "
+            "at the price in modes stated."
+            if exact not in reach and any(biased.get(m, False) for m in reach) else f" {exact_text}.")
+    return f"{head} {verb} the DDLS paper's 98 ± 2 % HQ by the level rule.{tail}"
+
+
+def flatness_sentence(rows: pd.DataFrame, method: str, first_steps: int, max_steps: int) -> str:
+    """How many models' runs of ``method`` met the flatness criterion, and the steps it took (per-model rows
+    with ``energy_flat`` and ``n_steps``)."""
+    sub = rows[rows.method == method]
+    met = int(sub.energy_flat.astype(bool).sum())
+    steps = sub.n_steps.astype(int)
+    spent = (f"{int(steps.min()):,} steps" if steps.min() == steps.max()
+             else f"{int(steps.min()):,} to {int(steps.max()):,} steps (median {int(steps.median()):,})")
+    return (f"{method}: the criterion is met on {met} of {count_phrase(len(sub), 'model')}, after {spent}, "
+            f"against {first_steps:,} in the first round and a cap of {max_steps:,}")
+
+
+def mode_panels(panels: Mapping[str, torch.Tensor], means: torch.Tensor, std: float, limit: float,
+                *, ncols: int = 4, point_size: float = 3.0):
+    """Figure 06-C: one scatter panel per sampler with every mode's 4-std circle; a mode with no
+    high-quality sample in that panel gets a thick red ring, so missing modes show at a glance.
+    Each panel's corner says how many modes it recovers."""
+    counts = {title: mixture_metrics(x.detach().cpu(), means, std)["hq_per_mode"] for title, x in panels.items()}
+    notes = {title: f"{int((c > 0).sum())} of {len(c)} modes" for title, c in counts.items()}
+    fig = scatter_panels(panels, ncols=ncols, limit=limit, point_size=point_size, alpha=0.45, annotations=notes,
+                         alt=("Scatter plots of the 25-Gaussian grid, one panel per sampler, each mode's 4-std circle "
+                              "in grey and every mode the panel misses ringed in red; a corner note gives the count."))
+    mu = means.detach().cpu().numpy()
+    for ax, (title, c) in zip(fig.axes, counts.items()):
+        for (cx, cy), n in zip(mu, c.tolist()):
+            missing = n == 0
+            ax.add_patch(matplotlib.patches.Circle((cx, cy), 4 * std, fill=False, lw=2.0 if missing else 0.5,
+                                                   color="#d62728" if missing else "0.55", zorder=3))
+    return fig

@@ -1,0 +1,71 @@
+"""Chapter 06's logic (drs_book.chapters.ddls): number agreement, the rules on every sampler, the generated
+paragraph on the paper's 98 %, the flatness sentence and Figure 06-C's missing-mode rings."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import torch
+
+from drs_book import claims
+from drs_book.chapters import ddls as ch
+
+SEEDS = range(6)
+
+
+def frames(levels: dict[str, tuple[float, float]], noise: float = 0.5):
+    """Per-seed % HQ and modes, one column per sampler: {name: (hq, modes)} plus a little deterministic noise."""
+    wobble = noise * np.array([-1.0, 0.5, 1.0, -0.5, 0.2, -0.2])
+    hq = pd.DataFrame({m: h + wobble for m, (h, _) in levels.items()}, index=list(SEEDS))
+    modes = pd.DataFrame({m: k + 0.2 * wobble for m, (_, k) in levels.items()}, index=list(SEEDS))
+    return hq, modes
+
+
+def test_number_agreement():
+    assert ch.count_phrase(1, "sampler") == "1 sampler" and ch.count_phrase(3, "sampler") == "3 samplers"
+    assert ch.count_phrase(0, "mode") == "0 modes" and ch.count_phrase(1.04, "mode", digits=1) == "1.0 mode"
+    assert ch.count_phrase(10_000, "sample") == "10,000 samples"
+    assert ch.agree(1, "lies", "lie") == "lies" and ch.agree(2, "lies", "lie") == "lie"
+
+
+def test_every_rule_on_every_sampler_and_the_paragraph_names_who_reaches_98():
+    hq, modes = frames({"generator": (70.0, 24.0), "DRS": (88.0, 24.0), "DDLS (MALA)": (80.0, 24.0),
+                        "DDLS (ULA)": (97.0, 13.0)})
+    table, checks = ch.rules_table(hq, modes, ["DRS", "DDLS (MALA)", "DDLS (ULA)"], 500)
+    assert list(table.sampler) == ["DRS", "DDLS (MALA)", "DDLS (ULA)"]
+    assert set(checks["DDLS (ULA)"]) == {"raises HQ", "beats DRS", "level", "keeps modes"}
+    assert checks["DDLS (ULA)"]["level"].verdict == claims.REPRODUCED
+    assert checks["DDLS (MALA)"]["level"].verdict == claims.CONTRADICTED
+    assert checks["DDLS (ULA)"]["keeps modes"].verdict == claims.CONTRADICTED
+    text = ch.level_paragraph(checks, hq, modes, exact="DDLS (MALA)", biased={"DDLS (ULA)": True})
+    assert text.startswith("Only DDLS (ULA) (97.0 %") and "loses 11.0 modes" in text and " reaches " in text
+    assert "known-answer check finds biased" in text and "not the energy-based target" in text
+    # when nobody reaches the level, the paragraph says so and names the best
+    hq2, modes2 = frames({"generator": (70.0, 24.0), "DRS": (88.0, 24.0), "DDLS (MALA)": (80.0, 24.0)})
+    _, checks2 = ch.rules_table(hq2, modes2, ["DRS", "DDLS (MALA)"], 500)
+    text2 = ch.level_paragraph(checks2, hq2, modes2, exact="DDLS (MALA)", biased={})
+    assert text2.startswith("No sampler reaches") and "DRS's, 88.0 %" in text2
+
+
+def test_flatness_sentence_counts_models_and_steps():
+    rows = pd.DataFrame({"method": ["M"] * 3 + ["X"], "energy_flat": [True, False, True, True],
+                         "n_steps": [800, 3200, 1600, 5]})
+    text = ch.flatness_sentence(rows, "M", 800, 3200)
+    assert "met on 2 of 3 models" in text and "800 to 3,200 steps (median 1,600)" in text
+    one = ch.flatness_sentence(rows, "X", 5, 5)
+    assert "1 of 1 model," in one and "after 5 steps" in one
+
+
+def test_mode_panels_ring_exactly_the_missing_modes():
+    means = torch.tensor([[-2.0, 0.0], [2.0, 0.0], [0.0, 2.0]])
+    g = torch.Generator().manual_seed(0)
+    near = means[[0, 1]].repeat_interleave(50, 0) + 0.05 * torch.randn(100, 2, generator=g)  # mode 2 missing
+    fig = ch.mode_panels({"all": means.repeat_interleave(30, 0), "two": near}, means, 0.1, limit=3.0, ncols=2)
+    red = [[p for p in ax.patches if p.get_linewidth() == 2.0] for ax in fig.axes[:2]]
+    assert [len(r) for r in red] == [0, 1] and tuple(red[1][0].center) == (0.0, 2.0)
+    notes = [t.get_text() for t in fig.axes[1].texts]
+    assert "2 of 3 modes" in notes
