@@ -69,3 +69,38 @@ def test_mode_panels_ring_exactly_the_missing_modes():
     assert [len(r) for r in red] == [0, 1] and tuple(red[1][0].center) == (0.0, 2.0)
     notes = [t.get_text() for t in fig.axes[1].texts]
     assert "2 of 3 modes" in notes
+
+
+def test_yardstick_sentence_compares_with_exact_drs():
+    hq, modes = frames({"DDLS (MALA)": (80.0, 24.0), "DRS (γ = 0)": (90.0, 24.0)})
+    text = ch.yardstick_sentence(hq, modes, exact="DDLS (MALA)")
+    assert "90.0 % HQ" in text and "lies below it" in text and "as many as its modes" in text
+
+
+def test_known_answer_paragraph_reads_the_verdicts():
+    from drs_book.chapters import ddls_checks
+
+    labels = ["target (fresh set)", "generator", "DRS, γ = 0", "DRS, γ at the 95th percentile", "DDLS MALA",
+              "DDLS ULA", "DDLS ULA, ε/10"]
+    frame = pd.DataFrame({"sampler": labels, "acceptance": [np.nan, np.nan, 0.3, 0.8, 0.61, np.nan, np.nan],
+                          "matches": [True, False, True, False, True, False, True]})
+    text = ddls_checks.known_answer_paragraph(frame, eps=0.2, case="in the band", gamma_percentile=95.0)
+    assert "ε = 0.2 (in the band; MALA accepts 0.61" in text
+    assert "the paper's practical γ does not match" in text and "generator does not match" in text
+    frame.loc[3, "matches"] = True
+    assert "matches too" in ddls_checks.known_answer_paragraph(frame, eps=0.2, case="x", gamma_percentile=95.0)
+
+
+def test_stopped_moving_compares_the_middle_with_each_models_last_step():
+    from drs_book.chapters import ddls_checks
+
+    rows = []
+    for seed in range(4):
+        last = 800 if seed < 2 else 1600  # MALA ran on for two of the models
+        for step, energy in [(0, 5.0), (400, 1.0 + 0.01 * seed), (last, 0.5 + 0.01 * seed)]:
+            rows.append({"dataset": "mixture", "method": "DDLS (MALA)", "seed": seed, "step": step,
+                         "mean_energy": energy, "pct_high_quality": 50.0 + seed})
+    verdicts = ddls_checks.stopped_moving(pd.DataFrame(rows), ["mixture"], ["DDLS (MALA)"], {"mixture": "grid"}, 400)
+    row = verdicts.loc[("grid", "DDLS (MALA)")]
+    assert row["mean energy"] == "kept falling" and row["quality"] == "stopped moving"
+    assert row["mean energy: change"] == "-0.50 ± 0.00"

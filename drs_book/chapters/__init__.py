@@ -1,4 +1,5 @@
 """Chapter logic moved out of the notebooks, one module per chapter, each under test.
 
-- :mod:`drs_book.chapters.ddls`  chapter 06: DRS beside DDLS, MH-GAN and DOT (measures, rules, generated text)
+- :mod:`drs_book.chapters.ddls`         chapter 06: DRS beside DDLS, MH-GAN and DOT (measures, rules, generated text)
+- :mod:`drs_book.chapters.ddls_checks`  chapter 06: the known-answer check, the step-size pilot, the chains' convergence
 """

@@ -43,6 +43,7 @@ __all__ = [
     "rules_for",
     "rules_table",
     "level_paragraph",
+    "yardstick_sentence",
     "flatness_sentence",
     "mode_panels",
 ]
@@ -179,6 +180,16 @@ def level_paragraph(checks: Mapping[str, Mapping[str, claims.Check]], hq: pd.Dat
             "at the price in modes stated."
             if exact not in reach and any(biased.get(m, False) for m in reach) else f" {exact_text}.")
     return f"{head} {verb} the DDLS paper's 98 ± 2 % HQ by the level rule.{tail}"
+
+
+def yardstick_sentence(hq: pd.DataFrame, modes: pd.DataFrame, *, exact: str, yardstick: str = "DRS (γ = 0)") -> str:
+    """``exact`` (DDLS with MALA) against DRS with γ = 0, exact rejection sampling of the same target p_d:
+    both measures by the paired rule."""
+    words_hq = paired_word(hq[exact], hq[yardstick])
+    words_modes = paired_word(modes[exact], modes[yardstick], ("more than", "fewer than", "as many as"))
+    return (f"The yardstick for both is {yardstick}, exact rejection sampling of the target DDLS samples too: "
+            f"{float(hq[yardstick].mean()):.1f} % HQ and {float(modes[yardstick].mean()):.1f} modes. By the paired "
+            f"rule {exact}'s % HQ lies {words_hq} it, and it recovers {words_modes} its modes.")
 
 
 def flatness_sentence(rows: pd.DataFrame, method: str, first_steps: int, max_steps: int) -> str:
