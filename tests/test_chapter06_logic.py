@@ -74,7 +74,7 @@ def test_mode_panels_ring_exactly_the_missing_modes():
 def test_yardstick_sentence_compares_with_exact_drs():
     hq, modes = frames({"DDLS (MALA)": (80.0, 24.0), "DRS (γ = 0)": (90.0, 24.0)})
     text = ch.yardstick_sentence(hq, modes, exact="DDLS (MALA)")
-    assert "90.0 % HQ" in text and "lies below it" in text and "as many as its modes" in text
+    assert "90.0 % HQ" in text and "lies below it" in text and "recovers as many modes as it." in text
 
 
 def test_known_answer_paragraph_reads_the_verdicts():

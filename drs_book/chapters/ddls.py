@@ -186,10 +186,10 @@ def yardstick_sentence(hq: pd.DataFrame, modes: pd.DataFrame, *, exact: str, yar
     """``exact`` (DDLS with MALA) against DRS with γ = 0, exact rejection sampling of the same target p_d:
     both measures by the paired rule."""
     words_hq = paired_word(hq[exact], hq[yardstick])
-    words_modes = paired_word(modes[exact], modes[yardstick], ("more than", "fewer than", "as many as"))
+    words_modes = paired_word(modes[exact], modes[yardstick], ("more modes than", "fewer modes than", "as many modes as"))
     return (f"The yardstick for both is {yardstick}, exact rejection sampling of the target DDLS samples too: "
             f"{float(hq[yardstick].mean()):.1f} % HQ and {float(modes[yardstick].mean()):.1f} modes. By the paired "
-            f"rule {exact}'s % HQ lies {words_hq} it, and it recovers {words_modes} its modes.")
+            f"rule {exact}'s % HQ lies {words_hq} it, and it recovers {words_modes} it.")
 
 
 def flatness_sentence(rows: pd.DataFrame, method: str, first_steps: int, max_steps: int) -> str:
