@@ -104,3 +104,23 @@ def test_stopped_moving_compares_the_middle_with_each_models_last_step():
     row = verdicts.loc[("grid", "DDLS (MALA)")]
     assert row["mean energy"] == "kept falling" and row["quality"] == "stopped moving"
     assert row["mean energy: change"] == "-0.50 ± 0.00"
+
+
+def test_grid_paragraphs_read_every_number_from_the_results():
+    methods = {"ground truth": (100.0, 0.02), "generator": (70.0, 0.10), "DRS": (85.0, 0.08), "DRS (γ = 0)": (84.0, 0.06),
+               "MH-GAN": (80.0, 0.09), "MH-GAN (calibrated)": (81.0, 0.09), "DOT": (72.0, 0.10),
+               "DDLS (ULA, short chains)": (71.0, 0.10), "DDLS (ULA)": (96.0, 0.30), "DDLS (ULA, calibrated)": (95.0, 0.3),
+               "DDLS (MALA)": (80.0, 0.07), "DDLS (MALA, calibrated)": (82.0, 0.07)}
+    rows = []
+    for seed in SEEDS:
+        for m, (h, sw) in methods.items():
+            rows.append({"dataset": "mixture", "seed": seed, "method": m, "pct_high_quality": h + 0.3 * (seed % 3),
+                         "sliced_wasserstein": sw + 0.0012 * seed, "radial_rms_high_quality": 0.07 + 0.001 * seed,
+                         "acceptance_rate": 0.5, "calibration_slope": 1.5 + 0.012 * seed})
+    text = ch.grid_paragraphs(pd.DataFrame(rows), ["mixture"], short_step_size=0.001, short_steps=100)
+    assert text["grid"].startswith("On the grid, DRS's share of high-quality samples is above the generator's "
+                                   "(85.3 % against 70.3 %)")
+    assert "1.53 ± 0.02, above 1 by the rule" in text["grid"] and "0.1 units of Langevin time" in text["grid"]
+    assert "11 lie below that range, 0 overlap it and 0 lie above it" in text["grid"]
+    assert "DRS is smaller than the generator's (0.083 against 0.103" in text["distance"]
+    assert "Swiss roll" not in text["distance"]

@@ -44,6 +44,7 @@ __all__ = [
     "rules_table",
     "level_paragraph",
     "yardstick_sentence",
+    "grid_paragraphs",
     "flatness_sentence",
     "mode_panels",
 ]
@@ -190,6 +191,80 @@ def yardstick_sentence(hq: pd.DataFrame, modes: pd.DataFrame, *, exact: str, yar
     return (f"The yardstick for both is {yardstick}, exact rejection sampling of the target DDLS samples too: "
             f"{float(hq[yardstick].mean()):.1f} % HQ and {float(modes[yardstick].mean()):.1f} modes. By the paired "
             f"rule {exact}'s % HQ lies {words_hq} it, and it recovers {words_modes} it.")
+
+
+def grid_paragraphs(results: pd.DataFrame, datasets: Sequence[str], *, short_step_size: float,
+                    short_steps: int) -> dict[str, str]:
+    """The prose of chapter 06's comparison (on the grid; distance to the truth), every comparison decided by the
+    paired rule on per-model values and every number read from ``results`` (the chapter's results CSV)."""
+    mix = results[results.dataset == "mixture"]
+    per = {c: mix.pivot(index="seed", columns="method", values=c)
+           for c in ["pct_high_quality", "sliced_wasserstein", "radial_rms_high_quality"]}
+    hq = per["pct_high_quality"].mean()
+    acc = mix.groupby("method").acceptance_rate.mean()
+
+    def vs(a, b, column="pct_high_quality", words=("above", "below", "level with")):
+        return paired_word(per[column][a], per[column][b], words)
+
+    size = ("larger than", "smaller than", "level with")
+    slopes = mix[mix.method == "DDLS (MALA, calibrated)"].set_index("seed").calibration_slope
+    rms = per["radial_rms_high_quality"]
+    samplers = [m for m in rms.columns if m != "ground truth"]
+    wider = []
+    for m in samplers:
+        both = rms[[m, "ground truth"]].dropna()  # a sampler with no HQ sample on a model has no spread there
+        wider.append(paired_word(both[m], both["ground truth"], ("wider", "narrower", "level")) if len(both) >= 2
+                     else "level")
+    paper_low, paper_high = 0.10 - 2 * 0.01, 0.11 + 2 * 0.01  # Che et al.: 0.10-0.11, each ± 0.01
+    position = []
+    for m in samplers:
+        values = rms[m].dropna()
+        mean, se = values.mean(), values.std(ddof=1) / np.sqrt(len(values))
+        position.append("below" if mean + 2 * se < paper_low else "above" if mean - 2 * se > paper_high
+                        else "overlapping")
+    below, over, above = (position.count(w) for w in ("below", "overlapping", "above"))
+    grid = (
+        f"On the grid, DRS's share of high-quality samples is {vs('DRS', 'generator')} the generator's "
+        f"({hq['DRS']:.1f} % against {hq['generator']:.1f} %). DDLS with MALA accepts {acc['DDLS (MALA)']:.2f} of "
+        f"its moves and ends at {hq['DDLS (MALA)']:.1f} % HQ; how that compares with the generator, with DRS and "
+        "with the DDLS paper, and whether it keeps the generator's modes, is decided once, in {ref}`ch06-claims`. "
+        f"On the calibrated logit MALA ends {vs('DDLS (MALA, calibrated)', 'DRS')} DRS "
+        f"({hq['DDLS (MALA, calibrated)']:.1f} %, acceptance {acc['DDLS (MALA, calibrated)']:.2f}; calibration puts "
+        f"it {vs('DDLS (MALA, calibrated)', 'DDLS (MALA)')} the raw-logit MALA). The fitted Platt slope is $a$ = "
+        f"{mean_std(slopes, 2)}, {paired_word(slopes, np.ones(len(slopes)))} 1 by the rule: $a > 1$ means the raw "
+        "logit understates the log density ratio (the calibrated energy is steeper), $a < 1$ that it overstates it. "
+        f"ULA at the same step sizes ends {vs('DDLS (ULA)', 'DRS')} DRS ({hq['DDLS (ULA)']:.1f} %; calibrated "
+        f"{hq['DDLS (ULA, calibrated)']:.1f} %), and a short ULA run at a small step (ε = {short_step_size:g}, "
+        f"{short_steps:,} steps, i.e. {short_step_size * short_steps:.2g} units of Langevin time, while the prior "
+        f"alone relaxes on a scale of 1) ends {vs('DDLS (ULA, short chains)', 'DRS')} DRS "
+        f"({hq['DDLS (ULA, short chains)']:.1f} %).\n\n"
+        f"MH-GAN, with {acc['MH-GAN']:.2f} of its proposals accepted ({acc['MH-GAN (calibrated)']:.2f} after "
+        f"calibration), ends {vs('MH-GAN', 'DRS')} DRS ({hq['MH-GAN']:.1f} %; calibrated "
+        f"{hq['MH-GAN (calibrated)']:.1f} %, {vs('MH-GAN (calibrated)', 'DRS')} DRS), and DOT ends "
+        f"{vs('DOT', 'generator')} the generator ({hq['DOT']:.1f} %). The spread of the high-quality samples around "
+        f"their mode (radial RMS in the paper's units, {mix[mix.method == 'ground truth'].radial_rms_high_quality.mean():.3f} "
+        f"for the truth) lies between {rms[samplers].mean().min():.3f}–{rms[samplers].mean().max():.3f} for the "
+        f"samplers (means over seeds): by the rule, the high-quality samples of {wider.count('wider')} of the "
+        f"{len(samplers)} samplers are wider than the truth's, of {wider.count('narrower')} narrower and of "
+        f"{wider.count('level')} level with it. The DDLS paper reports 0.10–0.11 (± 0.01) for its rows; taking our "
+        f"mean ± 2 SE against their values ± 2 of their std, {below} {agree(below, 'lies', 'lie')} below that range, "
+        f"{over} {agree(over, 'overlaps', 'overlap')} it and {above} {agree(above, 'lies', 'lie')} above it.")
+    sw = {d: results[results.dataset == d].groupby("method").sliced_wasserstein.mean() for d in datasets}
+    distance = (
+        "Distance to the truth: pulling samples onto the modes does not by itself bring the sample set closer to "
+        "the truth when the mode weights are wrong. The sliced Wasserstein distance of DRS is "
+        f"{vs('DRS', 'generator', 'sliced_wasserstein', size)} the generator's ({sw['mixture']['DRS']:.3f} against "
+        f"{sw['mixture']['generator']:.3f}; real against real {sw['mixture']['ground truth']:.3f}), and that of DDLS "
+        f"with MALA is {vs('DDLS (MALA)', 'DRS', 'sliced_wasserstein', size)} DRS's "
+        f"({sw['mixture']['DDLS (MALA)']:.3f}).")
+    if "swiss_roll" in datasets:
+        roll = results[results.dataset == "swiss_roll"].pivot(index="seed", columns="method", values="sliced_wasserstein")
+        r = sw["swiss_roll"]
+        distance += (
+            f" On the Swiss roll, DRS's distance is {paired_word(roll['DRS'], roll['generator'], size)} the "
+            f"generator's ({r['DRS']:.3f} against {r['generator']:.3f}; real against real {r['ground truth']:.3f}) "
+            f"and MALA's ({r['DDLS (MALA)']:.3f}) is {paired_word(roll['DDLS (MALA)'], roll['DRS'], size)} DRS's.")
+    return {"grid": grid, "distance": distance}
 
 
 def flatness_sentence(rows: pd.DataFrame, method: str, first_steps: int, max_steps: int) -> str:
