@@ -124,3 +124,25 @@ def test_grid_paragraphs_read_every_number_from_the_results():
     assert "11 lie below that range, 0 overlap it and 0 lie above it" in text["grid"]
     assert "DRS is smaller than the generator's (0.083 against 0.103" in text["distance"]
     assert "Swiss roll" not in text["distance"]
+
+
+def test_chain_diagnostics_and_the_convergence_paragraph():
+    from drs_book.chapters import ddls_checks
+
+    variants = ["DDLS (ULA)", "DDLS (ULA, calibrated)", "DDLS (MALA)", "DDLS (MALA, calibrated)"]
+    rows = []
+    for seed in range(4):
+        for name in variants:
+            ula = "ULA" in name
+            for step, e in [(0, 5.0), (400, 1.0), (800, 1.0 - (0.3 if ula else 0.0) + 0.01 * seed)]:
+                rows.append({"dataset": "mixture", "method": name, "seed": seed, "step": step, "mean_energy": e,
+                             "pct_high_quality": 50.0 + seed, "pct_changed_mode": 0.0 if step == 0 else 20.0,
+                             "pct_outside_grid": (12.0 + seed) if ula and step == 800 else 1.0 + 0.1 * seed})
+    conv = pd.DataFrame(rows)
+    diag = ddls_checks.chain_diagnostics(conv, variants)
+    assert list(diag.index) == variants and diag.loc["DDLS (ULA)", "% outside the grid at the end"] == 13.5
+    verdicts = ddls_checks.stopped_moving(conv, ["mixture"], variants, {"mixture": "grid"}, 400)
+    text = ddls_checks.convergence_paragraph(conv, verdicts, diag, grid_label="grid", middle_step=400)
+    assert "MALA's mean energy has stopped moving" in text and "share of HQ samples has stopped moving" in text
+    assert "13.5 % of its samples" in text and "ULA leaves the grid more often than MALA" in text
+    assert "By the end, 20 % of the MALA chains" in text

@@ -34,6 +34,8 @@ __all__ = [
     "bracket_sentence",
     "convergence_figure",
     "stopped_moving",
+    "chain_diagnostics",
+    "convergence_paragraph",
 ]
 
 
@@ -191,3 +193,48 @@ def stopped_moving(convergence: pd.DataFrame, datasets: Sequence[str], variants:
                 row[f"{label}: change"] = mean_std(end[column] - mid[column], 2)
             rows.append(row)
     return pd.DataFrame(rows).set_index(["data", "sampler"])
+
+
+def chain_diagnostics(convergence: pd.DataFrame, variants: Sequence[str]) -> pd.DataFrame:
+    """Table 06-C: on the grid, per sampler (mean over models), % HQ at step 0 and at each model's last step, the
+    share of chains whose nearest mode changed, and the share of final samples outside the grid."""
+    last = convergence.loc[convergence.groupby(["dataset", "method", "seed"]).step.idxmax()]
+    end = last[last.dataset == "mixture"].groupby("method")
+    start = convergence[(convergence.dataset == "mixture") & (convergence.step == 0)].groupby("method")
+    diag = pd.DataFrame({
+        "% HQ at step 0": start.pct_high_quality.mean(),
+        "% HQ at the end": end.pct_high_quality.mean(),
+        "% chains that changed mode": end.pct_changed_mode.mean(),
+        "% outside the grid at the end": end.pct_outside_grid.mean(),
+    }).reindex(list(variants))
+    diag.index.name = "sampler"
+    return diag
+
+
+def convergence_paragraph(convergence: pd.DataFrame, verdicts: pd.DataFrame, diag: pd.DataFrame, *, grid_label: str,
+                          middle_step: int) -> str:
+    """What the chains did on the grid, in words: the stopped-moving verdicts, how often ULA and MALA leave the
+    grid (and, by the paired rule, which leaves it more), how often a MALA chain changed mode."""
+    v = verdicts.loc[grid_label]
+    last = convergence.loc[convergence.groupby(["dataset", "method", "seed"]).step.idxmax()]
+    outside = last[last.dataset == "mixture"].pivot(index="seed", columns="method", values="pct_outside_grid")
+    more = paired_word(outside["DDLS (ULA)"], outside["DDLS (MALA)"], ("more", "fewer", "level"))
+    why = ("By the rule above ULA leaves the grid more often than MALA. ULA has no accept/reject step: in the gaps "
+           "between modes the generator stretches a small latent interval over a long distance, so the gradient of "
+           "d(G(z)) is large there, and a ULA step of the size MALA tolerates can overshoot; MALA rejects such moves."
+           if more == "more" else
+           f"By the rule above ULA leaves the grid {'less often than' if more == 'fewer' else 'as often as'} MALA.")
+    out = diag["% outside the grid at the end"]
+    changed = diag["% chains that changed mode"]
+    return (
+        f"On the 25 Gaussians, by the rule above (step {middle_step:,} against each model's last step), MALA's mean "
+        f"energy has {v.loc['DDLS (MALA)', 'mean energy']} and its % HQ has {v.loc['DDLS (MALA)', 'quality']} "
+        f"(calibrated logit: {v.loc['DDLS (MALA, calibrated)', 'mean energy']}, "
+        f"{v.loc['DDLS (MALA, calibrated)', 'quality']}). For ULA at the same step sizes the share of HQ samples has "
+        f"{v.loc['DDLS (ULA)', 'quality']} (calibrated: {v.loc['DDLS (ULA, calibrated)', 'quality']}); at the end "
+        f"{out['DDLS (ULA)']:.1f} % of its samples lie more than one unit (in the paper's units) outside the grid of "
+        f"means (calibrated: {out['DDLS (ULA, calibrated)']:.1f} %), against {out['DDLS (MALA)']:.1f} % for MALA "
+        f"(calibrated: {out['DDLS (MALA, calibrated)']:.1f} %). {why} By the end, {changed['DDLS (MALA)']:.0f} % of "
+        f"the MALA chains (calibrated: {changed['DDLS (MALA, calibrated)']:.0f} %) sit nearest to a different mode "
+        "than the one their starting point G(z₀) was nearest to: that is how often a chain left the latent basin it "
+        "started in.")
