@@ -146,3 +146,22 @@ def test_chain_diagnostics_and_the_convergence_paragraph():
     assert "MALA's mean energy has stopped moving" in text and "share of HQ samples has stopped moving" in text
     assert "13.5 % of its samples" in text and "ULA leaves the grid more often than MALA" in text
     assert "By the end, 20 % of the MALA chains" in text
+
+
+def test_methods_for_gives_every_sampler_its_spec():
+    from drs_book.chapters import ddls_samplers
+    from drs_lib.compare.harness import check_spec
+
+    p = {"drs_gamma_percentile": 95.0, "burn_in_samples": 100, "mh_proposals": 5, "mh_calibration": "isotonic",
+         "calibration_samples": 50, "dot_step_size": 0.01, "dot_steps": 3, "n_chains": 100, "short_step_size": 0.001,
+         "short_steps": 10, "ddls_steps": 40, "flat_tolerance": 0.05, "flat_window": 0.25, "mala_max_steps": 160}
+    chosen = {(d, e): (0.05, "in the band") for d in ("mixture", "swiss_roll") for e in ("raw", "calibrated")}
+    grid = ddls_samplers.methods_for("mixture", p, chosen, [0, 20, 40])
+    roll = ddls_samplers.methods_for("swiss_roll", p, chosen, [0, 20, 40])
+    for name, spec in {**grid, **roll}.items():
+        check_spec(name, spec)
+    assert grid["DRS (γ = 0)"]["gamma_percentile"] is None and "DDLS (ULA)" not in roll
+    assert grid["DDLS (MALA)"]["max_steps"] == 160 and "max_steps" not in grid["DDLS (ULA)"]
+    assert grid["DDLS (ULA)"]["flat_tolerance"] == 0.05 and grid["DDLS (MALA, calibrated)"]["calibration"] == "logistic"
+    assert ddls_samplers.delivered("DRS (γ = 0)", grid["DRS (γ = 0)"], 100, 1000) == 100
+    assert ddls_samplers.delivered("DRS", grid["DRS"], 100, 1000) == 1000
