@@ -38,6 +38,7 @@ def test_every_rule_on_every_sampler_and_the_paragraph_names_who_reaches_98():
     table, checks = ch.rules_table(hq, modes, ["DRS", "DDLS (MALA)", "DDLS (ULA)"], 500)
     assert list(table.sampler) == ["DRS", "DDLS (MALA)", "DDLS (ULA)"]
     assert set(checks["DDLS (ULA)"]) == {"raises HQ", "beats DRS", "level", "keeps modes"}
+    assert "beats DRS" not in checks["DRS"] and table.set_index("sampler").loc["DRS", "beats DRS"] == "–"
     assert checks["DDLS (ULA)"]["level"].verdict == claims.REPRODUCED
     assert checks["DDLS (MALA)"]["level"].verdict == claims.CONTRADICTED
     assert checks["DDLS (ULA)"]["keeps modes"].verdict == claims.CONTRADICTED

@@ -34,6 +34,7 @@ __all__ = [
     "PAPER_HQ",
     "PAPER_HQ_STD",
     "LEVEL_TOLERANCE",
+    "RULES",
     "agree",
     "count_phrase",
     "paired_word",
@@ -52,6 +53,8 @@ __all__ = [
 #: Che et al. (2020), Table 1: the generator and DRS rows repeat the DRS paper's numbers, DDLS is their own run.
 PAPER_HQ = {"generator": 70.0, "DRS": 90.0, "DDLS": 98.0}
 PAPER_HQ_STD = 2.0
+#: The four rules, in the order of Table 06-I.
+RULES = ("raises HQ", "beats DRS", "level", "keeps modes")
 #: The widest half-width of our interval that still counts as matching the paper's level (% HQ).
 LEVEL_TOLERANCE = 5.0
 
@@ -115,11 +118,11 @@ def rules_for(name: str, hq: pd.DataFrame, modes: pd.DataFrame, n_scored: int) -
     """The DDLS paper's four rules on sampler ``name`` (``hq``, ``modes``: per-seed frames, one column per method).
 
     "raises HQ": the effect over the generator against the paper's 70 → 98; "beats DRS": the effect over
-    DRS against 90 → 98; "level": 98 ± 2 % matched within :data:`LEVEL_TOLERANCE`; "keeps modes": the change
-    in modes against a loss of one mode.
+    DRS against 90 → 98 (not for DRS itself); "level": 98 ± 2 % matched within :data:`LEVEL_TOLERANCE`;
+    "keeps modes": the change in modes against a loss of one mode.
     """
     unit = dict(digits=1, unit=" %", over="models")
-    return {
+    checks = {
         "raises HQ": claims.effect(hq[name], hq["generator"], paper_effect=PAPER_HQ["DDLS"] - PAPER_HQ["generator"],
                                    a_name=f"% HQ, {name}", b_name="generator", **unit),
         "beats DRS": claims.effect(hq[name], hq["DRS"], paper_effect=PAPER_HQ["DDLS"] - PAPER_HQ["DRS"],
@@ -130,6 +133,9 @@ def rules_for(name: str, hq: pd.DataFrame, modes: pd.DataFrame, n_scored: int) -
                                      name=f"change in modes recovered by {name}, on {n_scored:,} samples each",
                                      reference_name="a loss of one mode", digits=1, over="models"),
     }
+    if name == "DRS":  # DRS against itself says nothing
+        del checks["beats DRS"]
+    return checks
 
 
 def rules_table(hq: pd.DataFrame, modes: pd.DataFrame, samplers: Sequence[str], n_scored: int
@@ -137,7 +143,7 @@ def rules_table(hq: pd.DataFrame, modes: pd.DataFrame, samplers: Sequence[str], 
     """Every rule on every sampler: a display frame (verdict and the numbers it rests on) and the checks."""
     checks = {m: rules_for(m, hq, modes, n_scored) for m in samplers if m in hq.columns and m != "generator"}
     rows = [{"sampler": m, "% HQ": mean_std(hq[m], 1), "modes": mean_std(modes[m], 1),
-             **{f"{rule}": check.verdict for rule, check in c.items()}} for m, c in checks.items()]
+             **{rule: c[rule].verdict if rule in c else "–" for rule in RULES}} for m, c in checks.items()]
     return pd.DataFrame(rows), checks
 
 
