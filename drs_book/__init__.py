@@ -22,4 +22,5 @@ myst_nb) come with the book's toolchain, ``requirements.txt``.
 - :mod:`drs_book.plotting_tradeoff` the quality–diversity figure (precision/recall, density/coverage)
 - :mod:`drs_book.explorer`         the γ explorer: DRS and thresholding at every γ of one GAN, an offline Bokeh page
 - :mod:`drs_book.image_checks`     the digits' memorisation, class-balance and calibration tables and figures
+- :mod:`drs_book.chapters`         chapter logic out of the notebooks, under test (``chapters.ddls``: chapter 06)
 """

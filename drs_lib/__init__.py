@@ -54,6 +54,7 @@ Foundations (top level: no drs_lib imports, or only each other)
 
 ``compare/``: the samplers compared
 
+- :mod:`drs_lib.compare.convergence`       Langevin chains run until their energy is flat (the criterion)
 - :mod:`drs_lib.compare.harness`           the samplers side by side on one trained GAN
 - :mod:`drs_lib.compare.tradeoff`          quality against diversity as γ sweeps: DRS vs thresholding
 

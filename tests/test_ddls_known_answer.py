@@ -83,3 +83,21 @@ def test_drs_with_the_exact_ratio_reaches_the_target():
     res = drs_sample(TOY.generate, TOY.score, N, gamma_percentile=None, burn_in_samples=10_000, seed=6, device="cpu")
     result = check(res.samples)
     assert result.matches, result
+
+
+def test_the_powered_check_rejects_a_biased_drs_and_passes_the_exact_one():
+    # gamma at the 95th percentile of F gives up exactness for acceptance (DRS eq. 8): its mode weights move by
+    # about 0.02. At 1,000 samples the check cannot see it; at 10,000 against a target set ten times larger it must.
+    power = dict(n_permutations=199, alpha=0.05, reference_factor=10, energy_points=1000)
+    for seed in (1, 2):
+        biased = drs_sample(TOY.generate, TOY.score, 10_000, gamma_percentile=95.0, burn_in_samples=10_000,
+                            seed=seed, device="cpu")
+        result = match_test(biased.samples, TOY, rng=20 + seed, **power)
+        assert not result.matches and result.min_p < 0.05 / result.n_tests, result
+    exact = drs_sample(TOY.generate, TOY.score, 10_000, gamma_percentile=None, burn_in_samples=10_000, seed=1,
+                       device="cpu")
+    assert match_test(exact.samples, TOY, rng=21, **power).matches
+    with pytest.raises(ValueError, match="energy_points"):
+        match_test(exact.samples[:100], TOY, energy_points=1000)
+    with pytest.raises(ValueError, match="reference_factor"):
+        match_test(exact.samples[:100], TOY, reference_factor=0)

@@ -77,3 +77,17 @@ def test_default_methods_are_valid():
     for name, spec in DEFAULT_METHODS.items():
         check_spec(name, spec)
     assert {spec["kind"] for spec in DEFAULT_METHODS.values()} == set(KINDS)
+
+
+def test_ddls_records_the_flatness_criterion_and_runs_until_flat(nets):
+    G, D = nets
+    spec = {"kind": "ddls", "n_steps": 4, "method": "mala", "flat_tolerance": 1e-6, "max_steps": 16}
+    run = run_method("DDLS (MALA)", spec, G, D, sample_real, 30, device="cpu")
+    assert run.info["n_steps"] == 16 and run.info["energy_flat"] is False  # an unreachable tolerance: capped
+    assert run.info["energy_drift_bound"] >= abs(run.info["energy_drift"])
+    assert run.g_backward == 30 * (16 + 3)  # rounds of 4, 4 and 8 steps, each with one pass for its start, all counted
+    ula = run_method("DDLS (ULA)", {"kind": "ddls", "n_steps": 4, "flat_tolerance": 0.5}, G, D, sample_real, 30,
+                     device="cpu")
+    assert ula.info["n_steps"] == 4 and isinstance(ula.info["energy_flat"], bool)
+    with pytest.raises(ValueError, match="needs flat_tolerance"):
+        check_spec("x", {"kind": "ddls", "max_steps": 10})

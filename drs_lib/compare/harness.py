@@ -20,6 +20,7 @@ import torch
 from drs_lib.samplers import drs as drs_module
 from drs_lib._optional import optional_imports
 from drs_lib.samplers.calibration import CALIBRATION_METHODS, fit_calibrator
+from drs_lib.compare.convergence import ddls_until_flat, energy_drift
 from drs_lib.samplers.ddls import LANGEVIN_METHODS, ddls_sample
 from drs_lib.device import resolve_device
 from drs_lib.samplers.dot import dot_sample
@@ -138,7 +139,8 @@ _OPTIONS = {
     "drs": {"gamma_percentile", "burn_in_samples", "epsilon", "update_max", "max_proposals", "d_max"},
     "mhgan": {"n_proposals", "calibration", "calibration_samples", "max_restarts"},
     "dot": {"step_size", "n_steps", "k_eff", "k_eff_samples", "delta"},
-    "ddls": {"step_size", "n_steps", "method", "calibration", "calibration_samples", "checkpoints", "keep_initial"},
+    "ddls": {"step_size", "n_steps", "method", "calibration", "calibration_samples", "checkpoints", "keep_initial",
+             "max_steps", "flat_tolerance", "flat_window"},
 }
 
 
@@ -159,6 +161,8 @@ def check_spec(name: str, spec: dict) -> None:
         if calibration == "isotonic":
             raise ValueError(f"method {name!r}: DDLS needs a differentiable calibration ('logistic'); "
                              "isotonic regression is a step function with zero gradient")
+        if "max_steps" in spec and "flat_tolerance" not in spec:
+            raise ValueError(f"method {name!r}: max_steps (run until flat) needs flat_tolerance, the criterion")
 
 
 def run_method(
@@ -180,6 +184,12 @@ def run_method(
     (BurnIn, calibration set, K_eff pairs), and the run is timed end to end. A spec with
     ``"calibration"`` (MH-GAN: isotonic or logistic; DDLS: logistic) fits the calibration on
     ``calibration_samples`` held-out real and generated samples drawn in the run.
+
+    A DDLS spec with ``flat_tolerance`` (and optionally ``flat_window``) records the flatness
+    criterion of :func:`drs_lib.compare.convergence.energy_drift` in ``info`` (``energy_drift``,
+    ``energy_drift_bound``, ``flat_tolerance``, ``energy_flat``); with ``max_steps`` as well, the
+    chains run until flat (:func:`drs_lib.compare.convergence.ddls_until_flat`) and ``n_steps`` is
+    the total they ran.
     """
     check_spec(name, spec)
     device = resolve_device(device)
@@ -233,11 +243,20 @@ def run_method(
         info = {"k_eff": result.k_eff}
     else:  # ddls
         calibrator = calibrator_for(opts.pop("calibration", None), opts.pop("calibration_samples", 10_000))
-        result = ddls_sample(g, d, n_samples, latent_dim, calibrator=calibrator, rng=rng, device=device,
-                             batch_size=batch_size, **opts)
+        tolerance, window = opts.pop("flat_tolerance", None), opts.pop("flat_window", 0.25)
+        if "max_steps" in opts:
+            result, drift = ddls_until_flat(g, d, n_samples, latent_dim, calibrator=calibrator, rng=rng, device=device,
+                                            batch_size=batch_size, tolerance=tolerance, window=window, **opts)
+        else:
+            result = ddls_sample(g, d, n_samples, latent_dim, calibrator=calibrator, rng=rng, device=device,
+                                 batch_size=batch_size, trace=tolerance is not None, **opts)
+            drift = None if tolerance is None else energy_drift(result.energy_trace, window=window, tolerance=tolerance)
         samples = result.samples
         info = {"step_size": result.step_size, "n_steps": result.n_steps, "acceptance_rate": result.acceptance_rate,
                 "non_finite": result.non_finite}
+        if drift is not None:
+            info.update(energy_drift=drift.drift, energy_drift_bound=drift.bound, flat_tolerance=drift.tolerance,
+                        flat_window=drift.window, energy_flat=drift.flat)
         if calibrator is not None:
             info["calibration_slope"] = calibrator.slope
     if device.type == "cuda":

@@ -33,6 +33,10 @@ calibration is a step function whose gradient is zero almost everywhere; it is r
 sampler makes anyway, so convergence can be plotted at no extra network evaluation (except one
 discriminator pass when the last step is a checkpoint under ULA).
 
+``trace=True`` keeps every chain's energy at every step and ``initial_latents`` continues chains
+from given states: :mod:`drs_lib.compare.convergence` builds its flatness criterion and its
+run-until-flat on them.
+
 Callables follow :mod:`drs_lib.samplers.drs`: ``score(x) -> (n,)`` logits; the generator here is the
 map ``generator(z) -> x`` (DDLS needs the latent, unlike DRS's ``generate(n, rng)``).
 """
@@ -141,6 +145,7 @@ class DDLSResult:
     checkpoint_energy: list[float] = field(default_factory=list)  #: mean E(z_t) over chains with a finite energy
     checkpoint_samples: list[Tensor] = field(default_factory=list)  #: G(z_t), (n_samples, data_dim) each
     checkpoint_acceptance: list[float] = field(default_factory=list)  #: MALA acceptance over (previous checkpoint, t]
+    energy_trace: Tensor | None = None  #: (steps recorded, n_samples) per-chain E(z_t) on the CPU (only if trace)
 
 
 def _check_checkpoints(checkpoints: Sequence[int], n_steps: int) -> list[int]:
@@ -169,6 +174,8 @@ def ddls_sample(
     rng: torch.Generator | int | None = 0,
     device="auto",
     keep_initial: bool = False,
+    initial_latents: Tensor | None = None,
+    trace: bool = False,
 ) -> DDLSResult:
     """Draw ``n_samples`` with DDLS: ``n_steps`` Langevin steps of size ``step_size`` on E(z).
 
@@ -178,7 +185,9 @@ def ddls_sample(
     one sample, G(z_T). Cost per delivered sample: ``n_steps`` forward and backward passes
     through G and d (MALA: one more, for the initial state) plus one forward of G (ULA).
     ``checkpoints``: step counts at which the mean energy and G(z_t) are recorded;
-    ``keep_initial`` also returns G(z_0).
+    ``keep_initial`` also returns G(z_0). ``initial_latents`` (n_samples, latent_dim) continues
+    chains from those states instead of the prior. ``trace`` keeps every chain's energy at every
+    step (MALA: steps 0..n_steps; ULA: 0..n_steps - 1, the states whose gradient it takes).
     """
     if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
         raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
@@ -191,6 +200,8 @@ def ddls_sample(
     if method not in LANGEVIN_METHODS:
         raise ValueError(f"method must be one of {LANGEVIN_METHODS}, got {method!r}")
     marks = _check_checkpoints(checkpoints, n_steps)
+    if initial_latents is not None and tuple(initial_latents.shape) != (n_samples, latent_dim):
+        raise ValueError(f"initial_latents must be ({n_samples}, {latent_dim}); got {tuple(initial_latents.shape)}")
     logit = calibrated_score(score, calibrator)
     device = resolve_device(device)
     rng = make_rng(rng, device)
@@ -201,7 +212,7 @@ def ddls_sample(
     energy_count = torch.zeros(len(marks), dtype=torch.float64, device=device)
     mark_samples: list[list[Tensor]] = [[] for _ in marks]
     accepted = torch.zeros(max(n_steps, 1), dtype=torch.float64, device=device)
-    outs, lats, inits = [], [], []
+    outs, lats, inits, traces = [], [], [], []
     non_finite = 0
 
     def record(t: int, energy: Tensor | None, x: Tensor) -> None:
@@ -218,11 +229,17 @@ def ddls_sample(
     done = 0
     while done < n_samples:
         b = min(batch_size, n_samples - done)
-        z = torch.randn(b, latent_dim, generator=rng, device=device)
+        if initial_latents is None:
+            z = torch.randn(b, latent_dim, generator=rng, device=device)
+        else:
+            z = initial_latents[done:done + b].to(device=device, dtype=torch.float32)
+        steps: list[Tensor] = []
         if method == "ula":
             x = None
             for t in range(n_steps):
                 energy, grad, x = _energy_grad(z, generator, logit)
+                if trace:
+                    steps.append(energy)
                 if t == 0 and keep_initial:
                     inits.append(x)
                 record(t, energy, x)
@@ -239,6 +256,8 @@ def ddls_sample(
             if keep_initial:
                 inits.append(x)
             record(0, energy, x)
+            if trace:
+                steps.append(energy)
             for t in range(1, n_steps + 1):
                 noise = torch.randn(z.shape, generator=rng, device=device, dtype=z.dtype)
                 z_new = z - 0.5 * eps * grad + sqrt_eps * noise
@@ -252,6 +271,10 @@ def ddls_sample(
                 energy = torch.where(accept, energy_new, energy)
                 accepted[t - 1] += accept.sum().double()
                 record(t, energy, x)
+                if trace:
+                    steps.append(energy)
+        if trace:
+            traces.append(torch.stack(steps).cpu() if steps else torch.zeros(0, b))
         outs.append(x)
         lats.append(z.detach())
         non_finite += int((~torch.isfinite(x).all(dim=1)).sum())
@@ -283,6 +306,7 @@ def ddls_sample(
         checkpoint_energy=[m if c > 0 else math.nan for m, c in zip(means, counts.tolist())],
         checkpoint_samples=[torch.cat(parts) for parts in mark_samples],
         checkpoint_acceptance=mark_acceptance,
+        energy_trace=torch.cat(traces, dim=1) if trace else None,
     )
 
 
@@ -335,3 +359,4 @@ def choose_step_size(acceptance: Mapping[float, float], band: tuple[float, float
     if all(acceptance[e] < low for e in steps):
         return steps[0], "all below the band"
     return max(e for e in steps if acceptance[e] >= low), "largest above the band's lower end"
+
