@@ -9,7 +9,6 @@ circle, that no sampler imports another, and that nothing here imports the book'
 Foundations (top level: no drs_lib imports, or only each other)
 
 - :mod:`drs_lib._optional`        an optional package's ImportError names the extra that installs it
-- :mod:`drs_lib._moved`           the old flat paths (``drs_lib.drs``, ...), deprecated aliases of the new ones
 - :mod:`drs_lib.device`           ``device="auto"`` resolution
 - :mod:`drs_lib.rng`              one explicit ``torch.Generator`` per run for the samplers
 - :mod:`drs_lib.io`               atomic writes: nothing half-written survives an interrupt
@@ -72,17 +71,6 @@ construction, fine-tuning, calibration, sampling and persistence)
 The command line (top level)
 
 - :mod:`drs_lib.sample`                    ``python -m drs_lib.sample``, also under ``torchrun``
-
-Old flat paths (``drs_lib.drs``, ``drs_lib.metrics``'s names, ``drs_lib.claims``, ...) still
-import, with a ``DeprecationWarning`` naming the new one (``drs_lib/_moved.py``).
 """
 
-from drs_lib import _moved
-
 __version__ = "0.1.0"
-
-_moved.install()
-
-
-def __getattr__(name: str):
-    return _moved.old_attribute(name)
