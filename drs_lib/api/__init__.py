@@ -43,7 +43,7 @@ The package, one part of the class per module (``drs_lib/api.py`` until issue 18
 from __future__ import annotations
 
 from drs_lib.api.results import (  # noqa: F401  (the names drs_lib/api.py had, kept importable from here)
-    SAVE_FORMAT, KEEP_TRAINING_OPTIONS, BCE_HEAD_OPTIONS, D_MAX_MODES, MIN_CLASS_BATCH, _DEFAULT, LatentSampler, ModelMismatchError, Batch, Calibration, FineTuneReport, DRSSamples, _gamma_text, _derived_seed, _check_int, _module_device, _chunks,
+    SAVE_FORMAT, KEEP_TRAINING_OPTIONS, BCE_HEAD_OPTIONS, D_MAX_MODES, MIN_CLASS_BATCH, _DEFAULT, LatentSampler, ModelMismatchError, Batch, Calibration, FineTuneReport, DRSSamples, _gamma_text, _module_device, _chunks,
 )
 from drs_lib.api.sampler import DRS
 from drs_lib.api.stream import DRSStream, _Budget, _Source  # noqa: F401

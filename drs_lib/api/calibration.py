@@ -9,7 +9,8 @@ import warnings
 import torch
 
 from drs_lib.api import distributed
-from drs_lib.api.results import Calibration, _derived_seed, _check_int, _chunks
+from drs_lib.api.results import Calibration, derived_seed, _chunks
+from drs_lib.checks import check_int
 from drs_lib.samplers import drs
 
 
@@ -32,8 +33,8 @@ class Calibrating:
         a process group of more than one process is initialised, otherwise the single random
         stream of earlier versions (the same calibration as before for a seed).
         """
-        _check_int("n_burn_in", n_burn_in, self.n_classes or 1)
-        _check_int("seed", seed, 0)
+        check_int("n_burn_in", n_burn_in, self.n_classes or 1)
+        check_int("seed", seed, 0)
         score = self._scorer()
         where = distributed.world(device=self.device)
         if where.size > 1 if numbered is None else bool(numbered):
@@ -44,14 +45,14 @@ class Calibrating:
             labels = torch.cat([torch.full((size,), c, dtype=torch.long) for c, size in jobs]) if self.conditional else None
             per_class = tuple(float(logits[labels == c].max()) for c in range(self.n_classes)) if self.conditional else None
         elif not self.conditional:
-            rng = torch.Generator(device=self.device).manual_seed(_derived_seed(seed, "burn_in"))
+            rng = torch.Generator(device=self.device).manual_seed(derived_seed(seed, "burn_in"))
             logits = drs.burn_in_logits(self._proposer(None), score, n_burn_in, self.batch_size, rng).double().cpu()
             labels, per_class = None, None
         else:
             parts, label_parts = [], []
             for c in range(self.n_classes):
                 count = n_burn_in // self.n_classes + (c < n_burn_in % self.n_classes)
-                rng = torch.Generator(device=self.device).manual_seed(_derived_seed(seed, "burn_in", c))
+                rng = torch.Generator(device=self.device).manual_seed(derived_seed(seed, "burn_in", c))
                 parts.append(drs.burn_in_logits(self._proposer(c), score, count, self.batch_size, rng).double().cpu())
                 label_parts.append(torch.full((count,), c, dtype=torch.long))
             logits, labels = torch.cat(parts), torch.cat(label_parts)

@@ -11,7 +11,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from drs_lib.api.results import D_MAX_MODES, LatentSampler, ModelMismatchError, Calibration, FineTuneReport, _check_int, _module_device, _chunks
+from drs_lib.api.results import D_MAX_MODES, LatentSampler, ModelMismatchError, Calibration, FineTuneReport, _module_device, _chunks
+from drs_lib.checks import check_float, check_int, check_percentile
 from drs_lib.device import resolve_device
 from drs_lib.samplers import drs
 
@@ -58,7 +59,7 @@ class Construction:
                 raise TypeError(f"{name} must be a torch.nn.Module; got {type(module).__name__}")
         self.latent_shape, self._latent_fn = self._parse_latent(latent)
         if n_classes is not None:
-            _check_int("n_classes", n_classes, 2)
+            check_int("n_classes", n_classes, 2)
         self.n_classes = n_classes
         if d_max_mode not in D_MAX_MODES:
             raise ValueError(f"d_max_mode must be one of {D_MAX_MODES}; got {d_max_mode!r}")
@@ -66,13 +67,11 @@ class Construction:
             raise ValueError("d_max_mode='per_class' needs a class-conditional model (n_classes)")
         self.d_max_mode = d_max_mode
         if gamma_percentile is not None:
-            drs.check_percentile(gamma_percentile)
+            check_percentile("gamma_percentile", gamma_percentile)
         self.gamma_percentile = None if gamma_percentile is None else float(gamma_percentile)
-        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon >= 0:
-            raise ValueError(f"epsilon must be a number >= 0; got {epsilon!r}")
-        self.epsilon = float(epsilon)
+        self.epsilon = check_float("epsilon", epsilon, minimum=0.0)
         self.update_max = bool(update_max)
-        self.batch_size = _check_int("batch_size", batch_size, 1)
+        self.batch_size = check_int("batch_size", batch_size, 1)
         if device is not None:
             target = resolve_device(device)
             generator.to(target)

@@ -13,7 +13,8 @@ import torch
 from torch import Tensor, nn
 
 from drs_lib.api.construction import _PackedConditional, _pack
-from drs_lib.api.results import KEEP_TRAINING_OPTIONS, BCE_HEAD_OPTIONS, FineTuneReport, _derived_seed, _check_int, _chunks
+from drs_lib.api.results import KEEP_TRAINING_OPTIONS, BCE_HEAD_OPTIONS, FineTuneReport, derived_seed, _chunks
+from drs_lib.checks import check_int
 from drs_lib.nets.heads import BCEHead, ConditionalBCEHead, feature_extractor, fit_bce_head
 from drs_lib.training.keep_training import fit_discriminator
 
@@ -51,7 +52,7 @@ class FineTuning:
         if unknown:
             raise ValueError(f"unknown option(s) {sorted(unknown)} for method={method!r}; allowed: {sorted(defaults[method])}")
         settings = {**defaults[method], **options}
-        _check_int("seed", seed, 0)
+        check_int("seed", seed, 0)
         x, y = self._real_data(real)
         start = time.perf_counter()
         details = self._keep_train(x, y, seed, settings) if method == "keep_training" else self._fit_head(x, y, seed, settings)
@@ -97,7 +98,7 @@ class FineTuning:
         fraction = float(settings["validation_fraction"])
         if not 0.0 < fraction < 1.0:
             raise ValueError(f"validation_fraction must lie in (0, 1); got {fraction!r}")
-        order = torch.randperm(len(x), generator=torch.Generator().manual_seed(_derived_seed(seed, "keep_training_split")))
+        order = torch.randperm(len(x), generator=torch.Generator().manual_seed(derived_seed(seed, "keep_training_split")))
         n_val = max(1, round(fraction * len(x)))
         if n_val >= len(x):
             raise ValueError(f"too few real samples ({len(x)}) to hold out a validation part and train on the rest")
@@ -123,7 +124,7 @@ class FineTuning:
 
         trained = copy.deepcopy(self._base_discriminator).requires_grad_(True).train()
         module = _PackedConditional(trained, self.sample_shape) if self.conditional else trained
-        fit = fit_discriminator(module, sample_real, sample_fake, steps=_check_int("steps", settings["steps"], 0),
+        fit = fit_discriminator(module, sample_real, sample_fake, steps=check_int("steps", settings["steps"], 0),
                                 lr=settings["lr"], batch_size=settings["batch_size"], seed=seed, validation_size=n_val,
                                 patience=settings["patience"], eval_every=settings["eval_every"], betas=settings["betas"])
         trained.eval().requires_grad_(False)
@@ -143,12 +144,12 @@ class FineTuning:
         return torch.cat(parts)
 
     def _fit_head(self, x: Tensor, y: Tensor | None, seed: int, settings: dict[str, Any]) -> dict[str, Any]:
-        n_fake = _check_int("n_fake", settings["n_fake"], 2)
+        n_fake = check_int("n_fake", settings["n_fake"], 2)
         spec = settings["features"]
         base = self._base_discriminator
         extract = feature_extractor(base, spec, self.conditional)
         real_features = self._features_of(extract, x, y)
-        rng = torch.Generator(device=self.device).manual_seed(_derived_seed(seed, "bce_head"))
+        rng = torch.Generator(device=self.device).manual_seed(derived_seed(seed, "bce_head"))
         fake_x, fake_y = [], []
         with torch.no_grad():
             for _, n in _chunks(n_fake, self.batch_size):
@@ -159,13 +160,13 @@ class FineTuning:
         fake_features = self._features_of(extract, torch.cat(fake_x), fake_labels)
         feature_dim = real_features.shape[1]
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(_derived_seed(seed, "bce_head_init"))
+            torch.manual_seed(derived_seed(seed, "bce_head_init"))
             head = ConditionalBCEHead(feature_dim, self.n_classes) if self.conditional else BCEHead(feature_dim)
         head.to(self.discriminator_device)
         fit = fit_bce_head(head, real_features, fake_features,
                            real_labels=None if y is None else y.to(self.discriminator_device),
                            fake_labels=None if fake_labels is None else fake_labels.to(self.discriminator_device),
-                           steps=_check_int("steps", settings["steps"], 1), lr=settings["lr"],
+                           steps=check_int("steps", settings["steps"], 1), lr=settings["lr"],
                            weight_decay=settings["weight_decay"])
         self._install_head(head.requires_grad_(False), extract, spec)
         return {"final_loss": fit.final_loss, "train_accuracy": fit.train_accuracy, "n_real": fit.n_real,

@@ -7,8 +7,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from drs_lib.api.results import MIN_CLASS_BATCH, _DEFAULT, Batch, DRSSamples, _derived_seed, _check_int, _chunks
+from drs_lib.api.results import MIN_CLASS_BATCH, _DEFAULT, Batch, DRSSamples, derived_seed, _chunks
 from drs_lib.api.stream import _Budget, _Source, DRSStream
+from drs_lib.checks import check_int, check_percentile
 from drs_lib.samplers import drs
 
 
@@ -35,18 +36,18 @@ class Sampling:
         sampling, with ``update_max``, last for the call only), so a seed gives the same samples
         whatever was sampled before.
         """
-        _check_int("n", n, 1)
-        chunk_size = _check_int("chunk_size", chunk_size if chunk_size is not None else self.batch_size, 1)
-        _check_int("seed", seed, 0)
-        batch_size = _check_int("batch_size", batch_size if batch_size is not None else self.batch_size, 1)
+        check_int("n", n, 1)
+        chunk_size = check_int("chunk_size", chunk_size if chunk_size is not None else self.batch_size, 1)
+        check_int("seed", seed, 0)
+        batch_size = check_int("batch_size", batch_size if batch_size is not None else self.batch_size, 1)
         percentile = self.gamma_percentile if gamma_percentile is _DEFAULT else gamma_percentile
         if percentile is not None:
-            drs.check_percentile(percentile)
+            check_percentile("gamma_percentile", percentile)
         if max_proposals is not None:
-            _check_int("max_proposals", max_proposals, 1)
+            check_int("max_proposals", max_proposals, 1)
         if class_batch_size is None:
             class_batch_size = max(batch_size // (self.n_classes or 1), min(batch_size, MIN_CLASS_BATCH))
-        _check_int("class_batch_size", class_batch_size, 1)
+        check_int("class_batch_size", class_batch_size, 1)
         label_spec = self._parse_labels(labels, n)
         calibration = self._require_calibration()
         budget = _Budget(max_proposals, n)
@@ -58,7 +59,7 @@ class Sampling:
                 rng = torch.Generator(device=self.device).manual_seed(seed)
                 shift, d_max = per_class, (0.0 if per_class is not None else calibration.d_max)
             else:
-                rng = torch.Generator(device=self.device).manual_seed(_derived_seed(seed, "class", label))
+                rng = torch.Generator(device=self.device).manual_seed(derived_seed(seed, "class", label))
                 shift, d_max = None, (float(per_class[label]) if per_class is not None else calibration.d_max)
             batches = drs.drs_batches(self._proposer(label), self._scorer(shift), d_max=d_max, rng=rng,
                                       gamma_percentile=percentile, epsilon=self.epsilon,
@@ -87,10 +88,10 @@ class Sampling:
     @torch.no_grad()
     def generate(self, n: int, *, seed: int = 0, labels: Tensor | str | int | None = None) -> Batch:
         """``n`` plain generator samples, without DRS (the "before"), with the same label options."""
-        _check_int("n", n, 1)
-        _check_int("seed", seed, 0)
+        check_int("n", n, 1)
+        check_int("seed", seed, 0)
         label_spec = self._parse_labels(labels, n)
-        rng = torch.Generator(device=self.device).manual_seed(_derived_seed(seed, "plain"))
+        rng = torch.Generator(device=self.device).manual_seed(derived_seed(seed, "plain"))
         xs, ys = [], []
         for start, size in _chunks(n, self.batch_size):
             y = self._plain_labels(label_spec, start, size, rng)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from drs_lib.checks import check_float, check_fraction, check_int, check_percentile
 from drs_lib.device import resolve_device
 
 #: ε of eq. 8: keeps F̂ finite when D̃(x) reaches D̃_M.
@@ -84,21 +85,13 @@ def acceptance_probability(
     return torch.sigmoid(F_hat(logit, d_max, gamma, epsilon))
 
 
-def check_percentile(percentile: float) -> float:
-    if isinstance(percentile, bool) or not isinstance(percentile, (int, float)) or not 0.0 <= float(percentile) <= 100.0:
-        raise ValueError(
-            f"percentile must be a number in [0, 100] (the 95th percentile is 95, not 0.95); got {percentile!r}"
-        )
-    return float(percentile)
-
-
 def gamma_for_percentile(F_values: Tensor, percentile: float) -> Tensor:
     """γ as the given percentile (0..100) of F over a batch (Sec. 4.1: 95th; Sec. 4.2: 80th).
 
     With γ at the p-th percentile, the batch's samples above that percentile get F̂ > 0, i.e.
     an acceptance probability above 1/2.
     """
-    q = check_percentile(percentile) / 100.0
+    q = check_percentile("percentile", percentile) / 100.0
     values = _as_float64(F_values).reshape(-1)
     if values.numel() == 0:
         raise ValueError("gamma_for_percentile needs at least one F value")
@@ -137,8 +130,8 @@ def burn_in_logits(generate: Generate, score: Score, n_samples: int = 10_000, ba
     Their maximum is the D̃_M estimate (:func:`burn_in`); the rest describe the logit
     distribution (e.g. how far D̃_M lies above the bulk, which sets the γ = 0 acceptance rate).
     """
-    _check_positive_int("n_samples", n_samples)
-    _check_positive_int("batch_size", batch_size)
+    check_int("n_samples", n_samples, 1)
+    check_int("batch_size", batch_size, 1)
     rng = rng if rng is not None else torch.Generator().manual_seed(0)
     logits = []
     remaining = n_samples
@@ -183,12 +176,6 @@ class ThresholdResult:
     proposals: int
     proposals_used: int
     acceptance_rate: float
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
-    return value
 
 
 def _take(proposals: Proposals, positions: Tensor) -> Proposals:
@@ -277,11 +264,10 @@ def drs_batches(
     consumed until it has accepted enough; a consumer that needs bounded memory (e.g. writing
     samples to disk) reads it directly.
     """
-    _check_positive_int("batch_size", batch_size)
+    check_int("batch_size", batch_size, 1)
     if gamma_percentile is not None:
-        check_percentile(gamma_percentile)
-    if epsilon < 0:
-        raise ValueError(f"epsilon must be >= 0; got {epsilon}")
+        check_percentile("gamma_percentile", gamma_percentile)
+    check_float("epsilon", epsilon, minimum=0.0)
     return _judged_batches(generate, score, float(d_max), rng, gamma_percentile, epsilon, batch_size, update_max)
 
 
@@ -349,11 +335,11 @@ def drs_sample(
     ``generate(n, rng)`` returns n proposals on the device of ``rng``; ``score(x)`` returns D̃(x).
     The same ``seed`` (on the same device) gives the same samples.
     """
-    _check_positive_int("n_samples", n_samples)
-    _check_positive_int("batch_size", batch_size)
-    _check_positive_int("burn_in_samples", burn_in_samples)
+    check_int("n_samples", n_samples, 1)
+    check_int("batch_size", batch_size, 1)
+    check_int("burn_in_samples", burn_in_samples, 1)
     if gamma_percentile is not None:
-        check_percentile(gamma_percentile)
+        check_percentile("gamma_percentile", gamma_percentile)
     dev = resolve_device(device)
     rng = torch.Generator(device=dev).manual_seed(seed)
     current_max = burn_in(generate, score, burn_in_samples, batch_size, rng) if d_max is None else float(d_max)
@@ -401,11 +387,10 @@ def threshold_sample(
     T is the (1 − ``acceptance_rate``) quantile of the logits of ``burn_in_samples`` proposals, so
     that the realized acceptance rate matches the one asked for (e.g. DRS's) up to sampling noise.
     """
-    _check_positive_int("n_samples", n_samples)
-    _check_positive_int("batch_size", batch_size)
-    _check_positive_int("burn_in_samples", burn_in_samples)
-    if isinstance(acceptance_rate, bool) or not isinstance(acceptance_rate, (int, float)) or not 0.0 < acceptance_rate <= 1.0:
-        raise ValueError(f"acceptance_rate must be a number in (0, 1]; got {acceptance_rate!r}")
+    check_int("n_samples", n_samples, 1)
+    check_int("batch_size", batch_size, 1)
+    check_int("burn_in_samples", burn_in_samples, 1)
+    check_fraction("acceptance_rate", acceptance_rate)
     dev = resolve_device(device)
     rng = torch.Generator(device=dev).manual_seed(seed)
     calibration = torch.cat([
