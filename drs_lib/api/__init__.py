@@ -37,15 +37,18 @@ The package, one part of the class per module (``drs_lib/api.py`` until issue 18
 - :mod:`drs_lib.api.distributed`   numbered batches, their seeds and the collectives: DRS over ``torchrun`` processes
 - :mod:`drs_lib.api.shards`        DRS samples into a folder of shards plus a manifest: atomic, resumable
 
-``from drs_lib.api import DRS`` (and every name ``drs_lib/api.py`` had) keeps working.
+``from drs_lib.api import DRS`` (and every public name ``drs_lib/api.py`` had) keeps working; the
+package re-exports no private (``_``) name: the parts import those from the module that defines them.
 """
 
 from __future__ import annotations
 
-from drs_lib.api.results import (  # noqa: F401  (the names drs_lib/api.py had, kept importable from here)
-    SAVE_FORMAT, KEEP_TRAINING_OPTIONS, BCE_HEAD_OPTIONS, D_MAX_MODES, MIN_CLASS_BATCH, _DEFAULT, LatentSampler, ModelMismatchError, Batch, Calibration, FineTuneReport, DRSSamples, _gamma_text, _module_device, _chunks,
+from drs_lib.api.results import (
+    BCE_HEAD_OPTIONS, D_MAX_MODES, KEEP_TRAINING_OPTIONS, MIN_CLASS_BATCH, SAVE_FORMAT, Batch, Calibration, DRSSamples,
+    FineTuneReport, LatentSampler, ModelMismatchError,
 )
 from drs_lib.api.sampler import DRS
-from drs_lib.api.stream import DRSStream, _Budget, _Source  # noqa: F401
+from drs_lib.api.stream import DRSStream
 
-__all__ = ["DRS", "Batch", "Calibration", "DRSSamples", "DRSStream", "FineTuneReport", "ModelMismatchError", "SAVE_FORMAT"]
+__all__ = ["DRS", "Batch", "Calibration", "DRSSamples", "DRSStream", "FineTuneReport", "ModelMismatchError", "SAVE_FORMAT",
+           "KEEP_TRAINING_OPTIONS", "BCE_HEAD_OPTIONS", "D_MAX_MODES", "MIN_CLASS_BATCH", "LatentSampler"]

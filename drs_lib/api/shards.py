@@ -36,7 +36,8 @@ from torch import Tensor
 
 import drs_lib
 from drs_lib.api import distributed
-from drs_lib.api import _DEFAULT, DRS, Batch
+from drs_lib.api import DRS, Batch
+from drs_lib.api.results import _DEFAULT
 from drs_lib.checks import check_int, check_percentile
 from drs_lib.samplers import drs
 from drs_lib.io import atomic_write_bytes, atomic_write_text
