@@ -190,44 +190,11 @@ def _concat(chunks: list[Proposals]) -> Proposals:
     return torch.cat(chunks)
 
 
-def _batches(generate: Generate, score: Score, batch_size: int, rng: torch.Generator,
-             decide: Callable[[Tensor], Tensor]) -> Iterator[tuple[Proposals, Tensor, Tensor]]:
-    """Endless ``(proposals, logits, keep mask)`` per batch of ``batch_size`` proposals; ``decide(logits) -> keep``."""
-    while True:
-        x = generate(batch_size, rng)
-        logits = score(x).reshape(-1)
-        yield x, logits, decide(logits)
-
-
-def _collect(batches: Iterator[tuple[Proposals, Tensor, Tensor]], n_samples: int, batch_size: int,
-             max_proposals: int | None) -> tuple[Proposals, Tensor, int, int, int]:
-    """Consume batches until ``n_samples`` are kept. No per-sample loop.
-
-    Returns the kept samples and logits (exactly ``n_samples``, in proposal order), the number of
-    proposals drawn, the number up to the last kept one, and how many of all drawn were accepted.
-    """
-    kept_samples: list[Proposals] = []
-    kept_logits: list[Tensor] = []
-    n_kept = n_drawn = n_accepted_all = 0
-    used = 0
-    while n_kept < n_samples:
-        if max_proposals is not None and n_drawn >= max_proposals:
-            raise RuntimeError(
-                f"only {n_kept} of {n_samples} samples accepted after {n_drawn} proposals (max_proposals="
-                f"{max_proposals}); the acceptance rate is too low for this request"
-            )
-        x, logits, keep = next(batches)
-        positions = torch.nonzero(keep).reshape(-1)
-        n_accepted_all += positions.numel()
-        needed = n_samples - n_kept
-        if positions.numel() >= needed:  # the batch completes the request: stop at its needed-th acceptance
-            used = n_drawn + int(positions[needed - 1]) + 1
-            positions = positions[:needed]
-        kept_samples.append(_take(x, positions))
-        kept_logits.append(logits[positions])
-        n_kept += positions.numel()
-        n_drawn += batch_size
-    return _concat(kept_samples), torch.cat(kept_logits), n_drawn, used, n_accepted_all
+def _up_to(positions: Tensor, needed: int, drawn: int) -> tuple[Tensor, int | None]:
+    """A batch's accepted positions cut at the ``needed``-th, and the proposals used up to it (``None``: not reached)."""
+    if positions.numel() < needed:
+        return positions, None
+    return positions[:needed], drawn + int(positions[needed - 1]) + 1
 
 
 @dataclass(frozen=True)
@@ -268,7 +235,7 @@ def drs_batches(
     if gamma_percentile is not None:
         check_percentile("gamma_percentile", gamma_percentile)
     check_float("epsilon", epsilon, minimum=0.0)
-    return _judged_batches(generate, score, float(d_max), rng, gamma_percentile, epsilon, batch_size, update_max)
+    return _judged(generate, score, float(d_max), rng, gamma_percentile, epsilon, batch_size, update_max)
 
 
 def judge(logits: Tensor, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
@@ -287,22 +254,21 @@ def judge(logits: Tensor, d_max: float, rng: torch.Generator, gamma_percentile: 
 
 
 @torch.no_grad()
-def _judged_batches(generate: Generate, score: Score, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
-                    epsilon: float, batch_size: int, update_max: bool) -> Iterator[DRSBatch]:
-    state = {"d_max": d_max, "updates": 0, "increase": 0.0, "gamma": None}
-
-    def decide(logits: Tensor) -> Tensor:
+def _judged(generate: Generate, score: Score, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
+            epsilon: float, batch_size: int, update_max: bool) -> Iterator[DRSBatch]:
+    """The one loop that draws and judges batches (:func:`drs_batches` checks the arguments first)."""
+    updates, increase = 0, 0.0
+    while True:
+        x = generate(batch_size, rng)
+        logits = score(x).reshape(-1)
         if update_max:
             batch_max = float(logits.max())
-            if batch_max > state["d_max"]:
-                state["updates"] += 1
-                state["increase"] += batch_max - state["d_max"]
-                state["d_max"] = batch_max
-        keep, state["gamma"] = judge(logits, state["d_max"], rng, gamma_percentile, epsilon)
-        return keep
-
-    for x, logits, keep in _batches(generate, score, batch_size, rng, decide):
-        yield DRSBatch(x, logits, keep, state["gamma"], state["d_max"], state["updates"], state["increase"])
+            if batch_max > d_max:
+                updates += 1
+                increase += batch_max - d_max
+                d_max = batch_max
+        keep, gamma = judge(logits, d_max, rng, gamma_percentile, epsilon)
+        yield DRSBatch(x, logits, keep, gamma, d_max, updates, increase)
 
 
 @torch.no_grad()
@@ -338,35 +304,52 @@ def drs_sample(
     check_int("n_samples", n_samples, 1)
     check_int("batch_size", batch_size, 1)
     check_int("burn_in_samples", burn_in_samples, 1)
+    if max_proposals is not None:
+        check_int("max_proposals", max_proposals, 1)
     if gamma_percentile is not None:
         check_percentile("gamma_percentile", gamma_percentile)
     dev = resolve_device(device)
     rng = torch.Generator(device=dev).manual_seed(seed)
-    current_max = burn_in(generate, score, burn_in_samples, batch_size, rng) if d_max is None else float(d_max)
+    d_max_initial = burn_in(generate, score, burn_in_samples, batch_size, rng) if d_max is None else float(d_max)
+    kept: list[Proposals] = []
+    kept_logits: list[Tensor] = []
     gammas: list[Tensor] = []
-    last: list[DRSBatch] = []
-
-    def judged() -> Iterator[tuple[Proposals, Tensor, Tensor]]:
-        for batch in drs_batches(generate, score, d_max=current_max, rng=rng, gamma_percentile=gamma_percentile,
-                                 epsilon=epsilon, batch_size=batch_size, update_max=update_max):
-            gammas.append(batch.gamma)
-            last[:] = [batch]
-            yield batch.proposals, batch.logits, batch.keep
-
-    samples, logits, drawn, used, accepted = _collect(judged(), n_samples, batch_size, max_proposals)
+    n_kept = drawn = accepted = 0
+    for batch in drs_batches(generate, score, d_max=d_max_initial, rng=rng, gamma_percentile=gamma_percentile,
+                             epsilon=epsilon, batch_size=batch_size, update_max=update_max):
+        positions = torch.nonzero(batch.keep).reshape(-1)
+        accepted += positions.numel()
+        positions, used = _up_to(positions, n_samples - n_kept, drawn)
+        kept.append(_take(batch.proposals, positions))
+        kept_logits.append(batch.logits[positions])
+        gammas.append(batch.gamma)
+        n_kept += positions.numel()
+        drawn += batch_size
+        if n_kept == n_samples:
+            break
+        _check_budget(n_kept, n_samples, drawn, max_proposals)
     return DRSResult(
-        samples=samples,
-        logits=logits,
+        samples=_concat(kept),
+        logits=torch.cat(kept_logits),
         proposals=drawn,
         proposals_used=used,
         acceptance_rate=accepted / drawn,
-        d_max_initial=current_max,
-        d_max_final=last[0].d_max,
-        max_updates=last[0].max_updates,
-        max_increase=last[0].max_increase,
+        d_max_initial=d_max_initial,
+        d_max_final=batch.d_max,
+        max_updates=batch.max_updates,
+        max_increase=batch.max_increase,
         gammas=torch.stack(gammas).cpu(),
         burn_in_samples=0 if d_max is not None else burn_in_samples,
     )
+
+
+def _check_budget(n_kept: int, n_samples: int, drawn: int, max_proposals: int | None) -> None:
+    """Before the next batch: stop once ``max_proposals`` proposals were drawn without finishing."""
+    if max_proposals is not None and drawn >= max_proposals:
+        raise RuntimeError(
+            f"only {n_kept} of {n_samples} samples accepted after {drawn} proposals (max_proposals="
+            f"{max_proposals}); the acceptance rate is too low for this request"
+        )
 
 
 @torch.no_grad()
@@ -390,6 +373,8 @@ def threshold_sample(
     check_int("n_samples", n_samples, 1)
     check_int("batch_size", batch_size, 1)
     check_int("burn_in_samples", burn_in_samples, 1)
+    if max_proposals is not None:
+        check_int("max_proposals", max_proposals, 1)
     check_fraction("acceptance_rate", acceptance_rate)
     dev = resolve_device(device)
     rng = torch.Generator(device=dev).manual_seed(seed)
@@ -398,8 +383,20 @@ def threshold_sample(
         for start in range(0, burn_in_samples, batch_size)
     ])
     threshold = float(torch.quantile(calibration, 1.0 - float(acceptance_rate)))
-    samples, logits, drawn, used, accepted = _collect(
-        _batches(generate, score, batch_size, rng, lambda logits: logits >= threshold), n_samples, batch_size, max_proposals
-    )
-    return ThresholdResult(samples=samples, logits=logits, threshold=threshold, proposals=drawn,
+    kept: list[Proposals] = []
+    kept_logits: list[Tensor] = []
+    n_kept = drawn = accepted = 0
+    used = None
+    while used is None:
+        _check_budget(n_kept, n_samples, drawn, max_proposals)
+        x = generate(batch_size, rng)
+        logits = score(x).reshape(-1)
+        positions = torch.nonzero(logits >= threshold).reshape(-1)
+        accepted += positions.numel()
+        positions, used = _up_to(positions, n_samples - n_kept, drawn)
+        kept.append(_take(x, positions))
+        kept_logits.append(logits[positions])
+        n_kept += positions.numel()
+        drawn += batch_size
+    return ThresholdResult(samples=_concat(kept), logits=torch.cat(kept_logits), threshold=threshold, proposals=drawn,
                            proposals_used=used, acceptance_rate=accepted / drawn)
