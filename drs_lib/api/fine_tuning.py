@@ -105,13 +105,8 @@ class FineTuning:
         rows = _pack(x, y) if self.conditional else x
         validation, training = rows[order[:n_val]], rows[order[n_val:]]
         label_pool = y if self.conditional else None
-        calls = {"real": 0}
 
         def sample_real(n: int, rng: torch.Generator) -> Tensor:
-            # fit_discriminator draws its validation set first: the held-out rows, never trained on.
-            calls["real"] += 1
-            if calls["real"] == 1:
-                return validation
             return training[torch.randint(len(training), (n,), generator=rng)]
 
         @torch.no_grad()
@@ -126,7 +121,8 @@ class FineTuning:
         module = _PackedConditional(trained, self.sample_shape) if self.conditional else trained
         fit = fit_discriminator(module, sample_real, sample_fake, steps=check_int("steps", settings["steps"], 0),
                                 lr=settings["lr"], batch_size=settings["batch_size"], seed=seed, validation_size=n_val,
-                                patience=settings["patience"], eval_every=settings["eval_every"], betas=settings["betas"])
+                                patience=settings["patience"], eval_every=settings["eval_every"], betas=settings["betas"],
+                                validation_real=validation)  # the held-out rows, never trained on
         trained.eval().requires_grad_(False)
         self.discriminator = self._critic = trained
         self._head, self._features = None, None
