@@ -54,18 +54,13 @@ Foundations (top level: no drs_lib imports, or only each other)
 - :mod:`drs_lib.compare.harness`           the samplers side by side on one trained GAN
 - :mod:`drs_lib.compare.tradeoff`          quality against diversity as γ sweeps: DRS vs thresholding
 
-``api/``: the public API (``drs_lib.api`` lists its own modules: the ``DRS`` class split into
-construction, fine-tuning, calibration, sampling and persistence)
+``api/``: the public API (``drs_lib.api`` lists its own modules: the ``DRS`` class in one module,
+what it hands back and its stream beside it)
 
 - :mod:`drs_lib.api.results`               what the API hands back, its defaults and shared helpers
 - :mod:`drs_lib.api.distributed`           numbered batches, their seeds and the collectives: DRS over ``torchrun`` processes
 - :mod:`drs_lib.api.stream`                the chunked iterator behind ``DRS.stream``
-- :mod:`drs_lib.api.construction`          ``DRS.__init__``: the models checked, the latent and labels held
-- :mod:`drs_lib.api.fine_tuning`           ``DRS.fine_tune``: KeepTraining or a BCE head
-- :mod:`drs_lib.api.calibration`           ``DRS.calibrate``: BurnIn
-- :mod:`drs_lib.api.sampling`              ``DRS.sample``, ``DRS.stream``, ``DRS.generate``
-- :mod:`drs_lib.api.persistence`           ``DRS.save`` and ``DRS.load``
-- :mod:`drs_lib.api.sampler`               ``DRS``: the sampler over your own trained ``nn.Module`` s
+- :mod:`drs_lib.api.sampler`               ``DRS``, the sampler over your own trained ``nn.Module`` s: one class, one module
 - :mod:`drs_lib.api.shards`                DRS samples into a folder of shards plus a manifest: atomic, resumable
 
 The command line (top level)
