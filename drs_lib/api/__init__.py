@@ -34,7 +34,7 @@ The package: the class in one module, what it hands back and its stream beside i
 - :mod:`drs_lib.api.shards`        DRS samples into a folder of shards plus a manifest: atomic, resumable
 
 ``from drs_lib.api import DRS`` (and every public name ``drs_lib/api.py`` had) keeps working; the
-package re-exports no private (``_``) name: the parts import those from the module that defines them.
+package re-exports no private (``_``) name: its modules import those from the module that defines them.
 """
 
 from __future__ import annotations

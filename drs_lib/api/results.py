@@ -1,5 +1,5 @@
 """What the DRS API hands back (batches, the calibration, the fine-tuning report), its defaults
-and the small helpers every part of :class:`~drs_lib.api.DRS` shares.
+and the small helpers :class:`~drs_lib.api.DRS`, the stream and the shard writer share.
 """
 
 from __future__ import annotations
