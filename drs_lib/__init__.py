@@ -9,7 +9,6 @@ circle, that no sampler imports another, and that nothing here imports the book'
 Foundations (top level: no drs_lib imports, or only each other)
 
 - :mod:`drs_lib._optional`        an optional package's ImportError names the extra that installs it
-- :mod:`drs_lib._moved`           the old flat paths (``drs_lib.drs``, ...), deprecated aliases of the new ones
 - :mod:`drs_lib.device`           ``device="auto"`` resolution
 - :mod:`drs_lib.rng`              one explicit ``torch.Generator`` per run for the samplers
 - :mod:`drs_lib.io`               atomic writes: nothing half-written survives an interrupt
@@ -58,34 +57,18 @@ Foundations (top level: no drs_lib imports, or only each other)
 - :mod:`drs_lib.compare.harness`           the samplers side by side on one trained GAN
 - :mod:`drs_lib.compare.tradeoff`          quality against diversity as γ sweeps: DRS vs thresholding
 
-``api/``: the public API (``drs_lib.api`` lists its own modules: the ``DRS`` class split into
-construction, fine-tuning, calibration, sampling and persistence)
+``api/``: the public API (``drs_lib.api`` lists its own modules: the ``DRS`` class in one module,
+what it hands back and its stream beside it)
 
 - :mod:`drs_lib.api.results`               what the API hands back, its defaults and shared helpers
 - :mod:`drs_lib.api.distributed`           numbered batches, their seeds and the collectives: DRS over ``torchrun`` processes
 - :mod:`drs_lib.api.stream`                the chunked iterator behind ``DRS.stream``
-- :mod:`drs_lib.api.construction`          ``DRS.__init__``: the models checked, the latent and labels held
-- :mod:`drs_lib.api.fine_tuning`           ``DRS.fine_tune``: KeepTraining or a BCE head
-- :mod:`drs_lib.api.calibration`           ``DRS.calibrate``: BurnIn
-- :mod:`drs_lib.api.sampling`              ``DRS.sample``, ``DRS.stream``, ``DRS.generate``
-- :mod:`drs_lib.api.persistence`           ``DRS.save`` and ``DRS.load``
-- :mod:`drs_lib.api.sampler`               ``DRS``: the sampler over your own trained ``nn.Module`` s
+- :mod:`drs_lib.api.sampler`               ``DRS``, the sampler over your own trained ``nn.Module`` s: one class, one module
 - :mod:`drs_lib.api.shards`                DRS samples into a folder of shards plus a manifest: atomic, resumable
 
 The command line (top level)
 
 - :mod:`drs_lib.sample`                    ``python -m drs_lib.sample``, also under ``torchrun``
-
-Old flat paths (``drs_lib.drs``, ``drs_lib.metrics``'s names, ``drs_lib.claims``, ...) still
-import, with a ``DeprecationWarning`` naming the new one (``drs_lib/_moved.py``).
 """
 
-from drs_lib import _moved
-
 __version__ = "0.1.0"
-
-_moved.install()
-
-
-def __getattr__(name: str):
-    return _moved.old_attribute(name)

@@ -1,11 +1,11 @@
-"""Checks of one value (an integer, a finite number, a percentile, a device, a folder), each
-raising :class:`ParameterError` with a message that names the value, what was given and what is
-allowed, e.g.::
+"""The library's argument checks, in one place: each checks one value (an integer, a finite
+number, a fraction, a percentile, a device, a folder) and raises :class:`ArgumentError` with a
+message that names the value, what was given and what is allowed, e.g.::
 
     parameter 'n_seeds': got 0 (int); allowed: an integer >= 1
 
-The library's training code checks its arguments with these; the book's notebook parameter
-schemas (``drs_book.params``) are built on them.
+The samplers, the ``DRS`` API, the shard writer and the training code check their arguments with
+these; the book's notebook parameter schemas (``drs_book.params``) are built on them.
 """
 
 from __future__ import annotations
@@ -18,16 +18,20 @@ import torch
 
 from drs_lib.device import resolve_device
 
-__all__ = ["ParameterError", "check_int", "check_float", "check_bool", "check_choice", "check_percentile",
-           "check_device", "check_directory"]
+__all__ = ["ArgumentError", "ParameterError", "check_int", "check_float", "check_fraction", "check_bool", "check_choice",
+           "check_percentile", "check_device", "check_directory"]
 
 
-class ParameterError(ValueError):
-    """A notebook parameter has a value the notebook cannot run with."""
+class ArgumentError(ValueError):
+    """An argument (of a library function, or a notebook parameter) has a value the code cannot run with."""
 
 
-def _fail(name: str, value: object, allowed: str) -> ParameterError:
-    return ParameterError(f"parameter {name!r}: got {value!r} ({type(value).__name__}); allowed: {allowed}")
+#: The name ``drs_book.params`` gives the error of a notebook parameter: the same type.
+ParameterError = ArgumentError
+
+
+def _fail(name: str, value: object, allowed: str) -> ArgumentError:
+    return ArgumentError(f"parameter {name!r}: got {value!r} ({type(value).__name__}); allowed: {allowed}")
 
 
 def _range_text(kind: str, minimum, maximum) -> str:
@@ -76,16 +80,29 @@ def check_choice(name: str, value: object, choices: Iterable[object]):
     return value
 
 
+def check_fraction(name: str, value: object) -> float:
+    """A finite number in (0, 1] (e.g. an acceptance rate: zero would never finish)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == 0:
+        raise _fail(name, value, "a finite number in (0, 1]")
+    try:
+        return check_float(name, value, minimum=0.0, maximum=1.0)
+    except ArgumentError:
+        raise _fail(name, value, "a finite number in (0, 1]") from None
+
+
 def check_percentile(name: str, value: object) -> float:
     """A percentile on the 0..100 scale (the 95th percentile is 95, not 0.95)."""
-    return check_float(name, value, minimum=0.0, maximum=100.0)
+    try:
+        return check_float(name, value, minimum=0.0, maximum=100.0)
+    except ArgumentError:
+        raise _fail(name, value, "a finite number in [0.0, 100.0] (a percentile: the 95th is 95, not 0.95)") from None
 
 
 def check_device(name: str, value: object) -> torch.device:
     try:
         return resolve_device(value)  # type: ignore[arg-type]
     except ValueError as error:
-        raise ParameterError(f"parameter {name!r}: {error}") from None
+        raise ArgumentError(f"parameter {name!r}: {error}") from None
 
 
 def check_directory(name: str, value: object) -> Path:

@@ -187,7 +187,7 @@ def test_calibration_is_unchanged_without_a_process_group():
     default = sampler.calibrate(500, seed=4)
     generate, score = sampler._proposer(None), sampler._scorer()
     single_stream = drs.burn_in_logits(generate, score, 500, BATCH,  # the one random stream of before
-                                       torch.Generator().manual_seed(api._derived_seed(4, "burn_in")))
+                                       torch.Generator().manual_seed(api.results.derived_seed(4, "burn_in")))
     assert torch.equal(default.logits, single_stream.double().float())
     explicit = sampler.calibrate(500, seed=4, numbered=False)
     assert explicit.to_payload() == default.to_payload() and torch.equal(explicit.logits, default.logits)

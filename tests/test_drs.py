@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from drs_lib.checks import ArgumentError
 from drs_lib.samplers import drs
 
 EXTREME_LOGITS = torch.linspace(-1e4, 1e4, 2001, dtype=torch.float64)
@@ -83,7 +84,7 @@ def test_gamma_moves_overall_acceptance_monotonically():
 
 @pytest.mark.parametrize("bad", [-1, 100.5, 250, "95", None, float("nan")])
 def test_impossible_percentile_is_refused(bad):
-    with pytest.raises(ValueError, match=r"percentile must be a number in \[0, 100\]"):
+    with pytest.raises(ArgumentError, match=r"parameter 'percentile'.*allowed: a finite number in \[0.0, 100.0\] \(a percentile"):
         drs.gamma_for_percentile(torch.zeros(10), bad)
 
 
@@ -142,9 +143,9 @@ def test_too_low_acceptance_raises_instead_of_looping_forever():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"n_samples": 0}, "n_samples must be an integer >= 1"),
-    ({"batch_size": 2.5}, "batch_size must be an integer >= 1"),
-    ({"gamma_percentile": 0.95 * 200}, "percentile must be a number"),
+    ({"n_samples": 0}, "parameter 'n_samples': got 0 \\(int\\); allowed: an integer >= 1"),
+    ({"batch_size": 2.5}, "parameter 'batch_size': got 2.5 \\(float\\); allowed: an integer >= 1"),
+    ({"gamma_percentile": 0.95 * 200}, "parameter 'gamma_percentile'.*the 95th is 95, not 0.95"),
     ({"device": "tpu"}, "allowed"),
 ])
 def test_wrong_sampler_parameters_raise_clear_errors(kwargs, message):
@@ -160,7 +161,7 @@ def test_threshold_sampler_matches_requested_acceptance_and_cuts_low_logits():
     assert result.samples.shape == (5000, 1)
     assert result.acceptance_rate == pytest.approx(0.3, abs=0.02)
     assert (result.logits >= result.threshold).all()
-    with pytest.raises(ValueError, match=r"acceptance_rate must be a number in \(0, 1\]"):
+    with pytest.raises(ArgumentError, match=r"parameter 'acceptance_rate': got 30 \(int\); allowed: a finite number in \(0, 1\]"):
         drs.threshold_sample(gaussian_proposals, half_variance_logit, 10, acceptance_rate=30, device="cpu")
 
 

@@ -182,3 +182,16 @@ def test_the_book_lists_its_modules():
     named = set(re.findall(r":mod:`drs_book\.(\w+)`", drs_book.__doc__))
     on_disk = {p.stem for p in BOOK.glob("*.py") if p.stem != "__init__"} | {p.parent.name for p in BOOK.glob("*/__init__.py")}
     assert named == on_disk
+
+
+@pytest.mark.parametrize("init", sorted(PACKAGE.rglob("__init__.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_package_re_exports_a_private_name(init):
+    """A package's ``__init__`` imports and exports only public names (issue 26): the modules of a
+    package import a private helper from the module that defines it."""
+    tree = ast.parse(init.read_text())
+    imported = [alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
+                and node.module != "__future__" for alias in node.names]
+    exported = [ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                and any(getattr(t, "id", None) == "__all__" for t in node.targets)]
+    private = [name for name in imported + [n for names in exported for n in names] if name.startswith("_")]
+    assert not private, f"{init.relative_to(ROOT)} re-exports {private}"

@@ -1,10 +1,9 @@
 """Every import of drs_lib or drs_book in the notebooks' code cells, tools/, benchmarks/, the
-README's snippets and drs_book itself resolves on the new layout, and none uses an old path.
+README's snippets and drs_book itself resolves on the current layout.
 
 Static: the sources are parsed, not run (a notebook takes minutes); each ``import X`` /
 ``from X import a, b`` of drs_lib or drs_book imports ``X`` and finds each name (an attribute
-or a submodule). An old path would work with a DeprecationWarning; here it fails, so the
-repository's own users stay on the new paths.
+or a submodule). The old flat paths of before issue 18 are gone (issue 26), so one of them fails here.
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-
-from drs_lib import _moved
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.S | re.M)
@@ -68,9 +65,6 @@ def test_the_sources_are_read():
 @pytest.mark.parametrize("name, code", SOURCES, ids=[name for name, _ in SOURCES])
 def test_every_import_resolves_on_the_new_paths(name, code):
     for module, names in imports(code):
-        targets = [module] + [f"{module}.{n}" for n in names]
-        old = [t for t in targets if t in _moved.MOVED]
-        assert not old, f"{name} imports the old path {old[0]}; use {_moved.MOVED[old[0]]}"
         with warnings.catch_warnings():
             warnings.simplefilter("error", DeprecationWarning)
             imported = importlib.import_module(module)

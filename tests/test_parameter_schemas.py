@@ -102,7 +102,7 @@ def test_simple_specs_give_the_check_functions_messages():
     assert _message({"n_seeds": 0}, {"n_seeds": params.Int(minimum=2)}) == \
         "parameter 'n_seeds': got 0 (int); allowed: an integer >= 2"
     assert _message({"p": 101}, {"p": params.Percentile()}) == \
-        "parameter 'p': got 101 (int); allowed: a finite number in [0.0, 100.0]"
+        "parameter 'p': got 101 (int); allowed: a finite number in [0.0, 100.0] (a percentile: the 95th is 95, not 0.95)"
     assert _message({"q": "yes"}, {"q": params.Bool()}) == "parameter 'q': got 'yes' (str); allowed: True or False"
     assert _message({"c": "x"}, {"c": params.Choice(["a", "b"])}) == "parameter 'c': got 'x' (str); allowed: one of 'a', 'b'"
     assert "parameter 'device'" in _message({"device": "gpu0"}, {"device": params.Device()})
@@ -131,7 +131,7 @@ def test_lists_and_pairs_keep_the_notebooks_messages():
     assert _message({"sweep_percentiles": [50.0]}, percentiles) == \
         "parameter 'sweep_percentiles': got [50.0]; allowed: a list of at least two percentiles in [0, 100]"
     assert _message({"sweep_percentiles": [50.0, 120]}, percentiles) == \
-        "parameter 'sweep_percentiles': got 120 (int); allowed: a finite number in [0.0, 100.0]"
+        "parameter 'sweep_percentiles': got 120 (int); allowed: a finite number in [0.0, 100.0] (a percentile: the 95th is 95, not 0.95)"
     datasets = {"datasets": params.ListOf(params.Choice(["mixture", "swiss_roll"]), required=("mixture",), allowed="A")}
     assert _message({"datasets": ["swiss_roll"]}, datasets) == "parameter 'datasets': got ['swiss_roll']; allowed: A"
     assert _message({"datasets": ["mixture", "x"]}, datasets) == \
@@ -175,7 +175,7 @@ def test_percentile_lists_are_increasing_and_hold_what_they_must():
     assert _message({**good, "sweep": [90.0, 50.0]}, schema) == \
         "parameter 'sweep': got [90.0, 50.0]; allowed: a strictly increasing list of at least two percentiles in [0, 100]"
     assert _message({**good, "sweep": [50.0, 101]}, schema) == \
-        "parameter 'sweep': got 101 (int); allowed: a finite number in [0.0, 100.0]"
+        "parameter 'sweep': got 101 (int); allowed: a finite number in [0.0, 100.0] (a percentile: the 95th is 95, not 0.95)"
     assert _message({**good, "matched": [90.0]}, schema) == (
         "parameter 'matched': got [90.0]; allowed: a strictly increasing list of percentiles in [0, 100] that holds "
         "gamma_percentile (80.0), each one of sweep ([0, 50.0, 80.0, 90.0])")

@@ -24,28 +24,27 @@ proposal from ``class_probs`` (``labels=None``), balanced over the classes
 (``labels="balanced"``) or given (a tensor of n labels, or one class). See :class:`DRS` for
 where D̃_M is kept (globally by default, per class as an option) and why.
 
-The package, one part of the class per module (``drs_lib/api.py`` until issue 18 split it):
+The package: the class in one module, what it hands back and its stream beside it:
 
 - :mod:`drs_lib.api.results`       what the API hands back, its defaults and shared helpers
 - :mod:`drs_lib.api.stream`        the chunked iterator behind ``DRS.stream``
-- :mod:`drs_lib.api.construction`  ``DRS.__init__``: the models checked, the latent and labels held
-- :mod:`drs_lib.api.fine_tuning`   ``DRS.fine_tune``: KeepTraining or a BCE head
-- :mod:`drs_lib.api.calibration`   ``DRS.calibrate``: BurnIn
-- :mod:`drs_lib.api.sampling`      ``DRS.sample``, ``DRS.stream``, ``DRS.generate``
-- :mod:`drs_lib.api.persistence`   ``DRS.save`` and ``DRS.load`` (the file format is unchanged)
-- :mod:`drs_lib.api.sampler`       the ``DRS`` class, joining the parts
+- :mod:`drs_lib.api.sampler`       the ``DRS`` class, defined once (construction, ``fine_tune``, ``calibrate``,
+  ``sample``/``stream``/``generate``, ``save``/``load``; the file format is unchanged)
 - :mod:`drs_lib.api.distributed`   numbered batches, their seeds and the collectives: DRS over ``torchrun`` processes
 - :mod:`drs_lib.api.shards`        DRS samples into a folder of shards plus a manifest: atomic, resumable
 
-``from drs_lib.api import DRS`` (and every name ``drs_lib/api.py`` had) keeps working.
+``from drs_lib.api import DRS`` (and every public name ``drs_lib/api.py`` had) keeps working; the
+package re-exports no private (``_``) name: its modules import those from the module that defines them.
 """
 
 from __future__ import annotations
 
-from drs_lib.api.results import (  # noqa: F401  (the names drs_lib/api.py had, kept importable from here)
-    SAVE_FORMAT, KEEP_TRAINING_OPTIONS, BCE_HEAD_OPTIONS, D_MAX_MODES, MIN_CLASS_BATCH, _DEFAULT, LatentSampler, ModelMismatchError, Batch, Calibration, FineTuneReport, DRSSamples, _gamma_text, _derived_seed, _check_int, _module_device, _chunks,
+from drs_lib.api.results import (
+    BCE_HEAD_OPTIONS, D_MAX_MODES, KEEP_TRAINING_OPTIONS, MIN_CLASS_BATCH, SAVE_FORMAT, Batch, Calibration, DRSSamples,
+    FineTuneReport, LatentSampler, ModelMismatchError,
 )
 from drs_lib.api.sampler import DRS
-from drs_lib.api.stream import DRSStream, _Budget, _Source  # noqa: F401
+from drs_lib.api.stream import DRSStream
 
-__all__ = ["DRS", "Batch", "Calibration", "DRSSamples", "DRSStream", "FineTuneReport", "ModelMismatchError", "SAVE_FORMAT"]
+__all__ = ["DRS", "Batch", "Calibration", "DRSSamples", "DRSStream", "FineTuneReport", "ModelMismatchError", "SAVE_FORMAT",
+           "KEEP_TRAINING_OPTIONS", "BCE_HEAD_OPTIONS", "D_MAX_MODES", "MIN_CLASS_BATCH", "LatentSampler"]

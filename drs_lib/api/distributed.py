@@ -33,7 +33,6 @@ group when initialised).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -41,6 +40,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor
 
+from drs_lib.rng import hashed_seed
 from drs_lib.samplers import drs
 
 __all__ = ["World", "world", "batch_seed", "round_batches", "NumberedBatch", "numbered_batches",
@@ -83,13 +83,10 @@ def world(group: object | None = None, device: torch.device | str | None = None)
 def batch_seed(seed: int, purpose: str, index: int) -> int:
     """The ``torch.Generator`` seed of batch ``index`` of a run with ``seed``, for one ``purpose``.
 
-    The first 8 bytes of SHA-256 of ``"drs_lib.api.distributed:{seed}:{purpose}:{index}"``, as a
-    63-bit integer: independent of the world size, of the rank and of every other batch, and far
-    from the seeds of neighbouring (seed, index) pairs (``seed · K + index`` would make seed 0's
-    batch K the same as seed 1's batch 0).
+    :func:`drs_lib.rng.hashed_seed` of ``("drs_lib.api.distributed", seed, purpose, index)``:
+    independent of the world size, of the rank and of every other batch.
     """
-    text = f"drs_lib.api.distributed:{int(seed)}:{purpose}:{int(index)}"
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little") & ((1 << 63) - 1)
+    return hashed_seed("drs_lib.api.distributed", int(seed), purpose, int(index))
 
 
 def round_batches(round_index: int, start: int, world_size: int) -> range:

@@ -1,16 +1,16 @@
 """What the DRS API hands back (batches, the calibration, the fine-tuning report), its defaults
-and the small helpers every part of :class:`~drs_lib.api.DRS` shares.
+and the small helpers :class:`~drs_lib.api.DRS`, the stream and the shard writer share.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
+from drs_lib.rng import hashed_seed
 from drs_lib.training.keep_training import KEEP_TRAINING_DEFAULTS
 
 
@@ -131,15 +131,9 @@ def _gamma_text(percentile: float | None) -> str:
     return "γ = 0" if percentile is None else f"γ at the {percentile:g}th percentile of F̂"
 
 
-def _derived_seed(seed: int, *purpose: object) -> int:
-    text = ":".join(["drs_lib.api", str(seed), *map(str, purpose)])
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little") & ((1 << 63) - 1)
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return value
+def derived_seed(seed: int, *purpose: object) -> int:
+    """The seed of the API's generator for ``purpose`` (e.g. ``"class", 3``) in a call with ``seed``."""
+    return hashed_seed("drs_lib.api", seed, *purpose)
 
 
 def _module_device(module: nn.Module) -> torch.device | None:

@@ -36,7 +36,9 @@ from torch import Tensor
 
 import drs_lib
 from drs_lib.api import distributed
-from drs_lib.api import _DEFAULT, DRS, Batch
+from drs_lib.api import DRS, Batch
+from drs_lib.api.results import _DEFAULT
+from drs_lib.checks import check_int, check_percentile
 from drs_lib.samplers import drs
 from drs_lib.io import atomic_write_bytes, atomic_write_text
 
@@ -168,12 +170,6 @@ def _result(out: Path, manifest: dict[str, Any], resumed: int, d_max_initial: fl
                         rate, d_max_initial, r["d_max_final"], r["max_updates"], resumed)
 
 
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return value
-
-
 @torch.no_grad()
 def sample_to_folder(sampler: DRS, n: int, out: str | Path, *, seed: int = 0, shard_size: int = 10_000,
                      gamma_percentile: float | None = _DEFAULT, batch_size: int | None = None,
@@ -194,17 +190,17 @@ def sample_to_folder(sampler: DRS, n: int, out: str | Path, *, seed: int = 0, sh
     ``progress`` is called on rank 0 after each round. ``note``: JSON-able data stored in the
     manifest's request (e.g. the model's name) and compared on resume.
     """
-    _check_int("n", n, 1)
-    _check_int("seed", seed, 0)
-    _check_int("shard_size", shard_size, 1)
-    batch_size = _check_int("batch_size", batch_size if batch_size is not None else sampler.batch_size, 1)
+    check_int("n", n, 1)
+    check_int("seed", seed, 0)
+    check_int("shard_size", shard_size, 1)
+    batch_size = check_int("batch_size", batch_size if batch_size is not None else sampler.batch_size, 1)
     percentile = sampler.gamma_percentile if gamma_percentile is _DEFAULT else gamma_percentile
     if percentile is not None:
-        percentile = drs.check_percentile(percentile)
+        percentile = check_percentile("gamma_percentile", percentile)
     if max_proposals is not None:
-        _check_int("max_proposals", max_proposals, 1)
+        check_int("max_proposals", max_proposals, 1)
     if max_shards is not None:
-        _check_int("max_shards", max_shards, 1)
+        check_int("max_shards", max_shards, 1)
     try:
         json.dumps(note)
     except TypeError as error:

@@ -50,30 +50,30 @@ class _Source:
         self.max_updates = 0
         self.max_increase = 0.0
 
-    def _pull(self, done: int) -> None:
-        self.budget.check(done)
-        batch = next(self.batches)
-        positions = torch.nonzero(batch.keep).reshape(-1)
-        if isinstance(batch.proposals, tuple):
-            x, y = batch.proposals[0][positions], batch.proposals[1][positions]
-            self.proposed_per_class += torch.bincount(batch.proposals[1], minlength=self.n_classes).cpu()
-            self.accepted_per_class += torch.bincount(y, minlength=self.n_classes).cpu()
-        else:
-            x, y = batch.proposals[positions], None
-        logits = batch.logits[positions]
-        if self.shift is not None:
-            logits = logits + self.shift[y]
-        self.buffer.append((x, y, logits.to(self.logit_dtype)))
-        self.buffered += positions.numel()
-        self.accepted += positions.numel()
-        self.proposals += batch.logits.numel()
-        self.budget.proposals += batch.logits.numel()
-        self.max_updates, self.max_increase = batch.max_updates, batch.max_increase
-
     def take(self, k: int, done: int) -> tuple[Tensor, Tensor | None, Tensor]:
-        """The next ``k`` accepted samples, in proposal order."""
-        while self.buffered < k:
-            self._pull(done + self.buffered)
+        """The next ``k`` accepted samples, in proposal order (``done``: samples the stream gave before)."""
+        if self.buffered < k:
+            self.budget.check(done + self.buffered)
+            for batch in self.batches:  # the core's judged batches; left open for the next call
+                positions = torch.nonzero(batch.keep).reshape(-1)
+                if isinstance(batch.proposals, tuple):
+                    x, y = batch.proposals[0][positions], batch.proposals[1][positions]
+                    self.proposed_per_class += torch.bincount(batch.proposals[1], minlength=self.n_classes).cpu()
+                    self.accepted_per_class += torch.bincount(y, minlength=self.n_classes).cpu()
+                else:
+                    x, y = batch.proposals[positions], None
+                logits = batch.logits[positions]
+                if self.shift is not None:
+                    logits = logits + self.shift[y]
+                self.buffer.append((x, y, logits.to(self.logit_dtype)))
+                self.buffered += positions.numel()
+                self.accepted += positions.numel()
+                self.proposals += batch.logits.numel()
+                self.budget.proposals += batch.logits.numel()
+                self.max_updates, self.max_increase = batch.max_updates, batch.max_increase
+                if self.buffered >= k:
+                    break
+                self.budget.check(done + self.buffered)
         if len(self.buffer) == 1:
             x, y, logits = self.buffer[0]
         else:

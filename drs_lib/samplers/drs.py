@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from drs_lib.checks import check_float, check_fraction, check_int, check_percentile
 from drs_lib.device import resolve_device
 
 #: ε of eq. 8: keeps F̂ finite when D̃(x) reaches D̃_M.
@@ -84,21 +85,13 @@ def acceptance_probability(
     return torch.sigmoid(F_hat(logit, d_max, gamma, epsilon))
 
 
-def check_percentile(percentile: float) -> float:
-    if isinstance(percentile, bool) or not isinstance(percentile, (int, float)) or not 0.0 <= float(percentile) <= 100.0:
-        raise ValueError(
-            f"percentile must be a number in [0, 100] (the 95th percentile is 95, not 0.95); got {percentile!r}"
-        )
-    return float(percentile)
-
-
 def gamma_for_percentile(F_values: Tensor, percentile: float) -> Tensor:
     """γ as the given percentile (0..100) of F over a batch (Sec. 4.1: 95th; Sec. 4.2: 80th).
 
     With γ at the p-th percentile, the batch's samples above that percentile get F̂ > 0, i.e.
     an acceptance probability above 1/2.
     """
-    q = check_percentile(percentile) / 100.0
+    q = check_percentile("percentile", percentile) / 100.0
     values = _as_float64(F_values).reshape(-1)
     if values.numel() == 0:
         raise ValueError("gamma_for_percentile needs at least one F value")
@@ -137,8 +130,8 @@ def burn_in_logits(generate: Generate, score: Score, n_samples: int = 10_000, ba
     Their maximum is the D̃_M estimate (:func:`burn_in`); the rest describe the logit
     distribution (e.g. how far D̃_M lies above the bulk, which sets the γ = 0 acceptance rate).
     """
-    _check_positive_int("n_samples", n_samples)
-    _check_positive_int("batch_size", batch_size)
+    check_int("n_samples", n_samples, 1)
+    check_int("batch_size", batch_size, 1)
     rng = rng if rng is not None else torch.Generator().manual_seed(0)
     logits = []
     remaining = n_samples
@@ -185,12 +178,6 @@ class ThresholdResult:
     acceptance_rate: float
 
 
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
-    return value
-
-
 def _take(proposals: Proposals, positions: Tensor) -> Proposals:
     if isinstance(proposals, tuple):
         return tuple(part[positions] for part in proposals)
@@ -203,44 +190,11 @@ def _concat(chunks: list[Proposals]) -> Proposals:
     return torch.cat(chunks)
 
 
-def _batches(generate: Generate, score: Score, batch_size: int, rng: torch.Generator,
-             decide: Callable[[Tensor], Tensor]) -> Iterator[tuple[Proposals, Tensor, Tensor]]:
-    """Endless ``(proposals, logits, keep mask)`` per batch of ``batch_size`` proposals; ``decide(logits) -> keep``."""
-    while True:
-        x = generate(batch_size, rng)
-        logits = score(x).reshape(-1)
-        yield x, logits, decide(logits)
-
-
-def _collect(batches: Iterator[tuple[Proposals, Tensor, Tensor]], n_samples: int, batch_size: int,
-             max_proposals: int | None) -> tuple[Proposals, Tensor, int, int, int]:
-    """Consume batches until ``n_samples`` are kept. No per-sample loop.
-
-    Returns the kept samples and logits (exactly ``n_samples``, in proposal order), the number of
-    proposals drawn, the number up to the last kept one, and how many of all drawn were accepted.
-    """
-    kept_samples: list[Proposals] = []
-    kept_logits: list[Tensor] = []
-    n_kept = n_drawn = n_accepted_all = 0
-    used = 0
-    while n_kept < n_samples:
-        if max_proposals is not None and n_drawn >= max_proposals:
-            raise RuntimeError(
-                f"only {n_kept} of {n_samples} samples accepted after {n_drawn} proposals (max_proposals="
-                f"{max_proposals}); the acceptance rate is too low for this request"
-            )
-        x, logits, keep = next(batches)
-        positions = torch.nonzero(keep).reshape(-1)
-        n_accepted_all += positions.numel()
-        needed = n_samples - n_kept
-        if positions.numel() >= needed:  # the batch completes the request: stop at its needed-th acceptance
-            used = n_drawn + int(positions[needed - 1]) + 1
-            positions = positions[:needed]
-        kept_samples.append(_take(x, positions))
-        kept_logits.append(logits[positions])
-        n_kept += positions.numel()
-        n_drawn += batch_size
-    return _concat(kept_samples), torch.cat(kept_logits), n_drawn, used, n_accepted_all
+def _up_to(positions: Tensor, needed: int, drawn: int) -> tuple[Tensor, int | None]:
+    """A batch's accepted positions cut at the ``needed``-th, and the proposals used up to it (``None``: not reached)."""
+    if positions.numel() < needed:
+        return positions, None
+    return positions[:needed], drawn + int(positions[needed - 1]) + 1
 
 
 @dataclass(frozen=True)
@@ -277,12 +231,11 @@ def drs_batches(
     consumed until it has accepted enough; a consumer that needs bounded memory (e.g. writing
     samples to disk) reads it directly.
     """
-    _check_positive_int("batch_size", batch_size)
+    check_int("batch_size", batch_size, 1)
     if gamma_percentile is not None:
-        check_percentile(gamma_percentile)
-    if epsilon < 0:
-        raise ValueError(f"epsilon must be >= 0; got {epsilon}")
-    return _judged_batches(generate, score, float(d_max), rng, gamma_percentile, epsilon, batch_size, update_max)
+        check_percentile("gamma_percentile", gamma_percentile)
+    check_float("epsilon", epsilon, minimum=0.0)
+    return _judged(generate, score, float(d_max), rng, gamma_percentile, epsilon, batch_size, update_max)
 
 
 def judge(logits: Tensor, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
@@ -301,22 +254,21 @@ def judge(logits: Tensor, d_max: float, rng: torch.Generator, gamma_percentile: 
 
 
 @torch.no_grad()
-def _judged_batches(generate: Generate, score: Score, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
-                    epsilon: float, batch_size: int, update_max: bool) -> Iterator[DRSBatch]:
-    state = {"d_max": d_max, "updates": 0, "increase": 0.0, "gamma": None}
-
-    def decide(logits: Tensor) -> Tensor:
+def _judged(generate: Generate, score: Score, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
+            epsilon: float, batch_size: int, update_max: bool) -> Iterator[DRSBatch]:
+    """The one loop that draws and judges batches (:func:`drs_batches` checks the arguments first)."""
+    updates, increase = 0, 0.0
+    while True:
+        x = generate(batch_size, rng)
+        logits = score(x).reshape(-1)
         if update_max:
             batch_max = float(logits.max())
-            if batch_max > state["d_max"]:
-                state["updates"] += 1
-                state["increase"] += batch_max - state["d_max"]
-                state["d_max"] = batch_max
-        keep, state["gamma"] = judge(logits, state["d_max"], rng, gamma_percentile, epsilon)
-        return keep
-
-    for x, logits, keep in _batches(generate, score, batch_size, rng, decide):
-        yield DRSBatch(x, logits, keep, state["gamma"], state["d_max"], state["updates"], state["increase"])
+            if batch_max > d_max:
+                updates += 1
+                increase += batch_max - d_max
+                d_max = batch_max
+        keep, gamma = judge(logits, d_max, rng, gamma_percentile, epsilon)
+        yield DRSBatch(x, logits, keep, gamma, d_max, updates, increase)
 
 
 @torch.no_grad()
@@ -349,38 +301,55 @@ def drs_sample(
     ``generate(n, rng)`` returns n proposals on the device of ``rng``; ``score(x)`` returns D̃(x).
     The same ``seed`` (on the same device) gives the same samples.
     """
-    _check_positive_int("n_samples", n_samples)
-    _check_positive_int("batch_size", batch_size)
-    _check_positive_int("burn_in_samples", burn_in_samples)
+    check_int("n_samples", n_samples, 1)
+    check_int("batch_size", batch_size, 1)
+    check_int("burn_in_samples", burn_in_samples, 1)
+    if max_proposals is not None:
+        check_int("max_proposals", max_proposals, 1)
     if gamma_percentile is not None:
-        check_percentile(gamma_percentile)
+        check_percentile("gamma_percentile", gamma_percentile)
     dev = resolve_device(device)
     rng = torch.Generator(device=dev).manual_seed(seed)
-    current_max = burn_in(generate, score, burn_in_samples, batch_size, rng) if d_max is None else float(d_max)
+    d_max_initial = burn_in(generate, score, burn_in_samples, batch_size, rng) if d_max is None else float(d_max)
+    kept: list[Proposals] = []
+    kept_logits: list[Tensor] = []
     gammas: list[Tensor] = []
-    last: list[DRSBatch] = []
-
-    def judged() -> Iterator[tuple[Proposals, Tensor, Tensor]]:
-        for batch in drs_batches(generate, score, d_max=current_max, rng=rng, gamma_percentile=gamma_percentile,
-                                 epsilon=epsilon, batch_size=batch_size, update_max=update_max):
-            gammas.append(batch.gamma)
-            last[:] = [batch]
-            yield batch.proposals, batch.logits, batch.keep
-
-    samples, logits, drawn, used, accepted = _collect(judged(), n_samples, batch_size, max_proposals)
+    n_kept = drawn = accepted = 0
+    for batch in drs_batches(generate, score, d_max=d_max_initial, rng=rng, gamma_percentile=gamma_percentile,
+                             epsilon=epsilon, batch_size=batch_size, update_max=update_max):
+        positions = torch.nonzero(batch.keep).reshape(-1)
+        accepted += positions.numel()
+        positions, used = _up_to(positions, n_samples - n_kept, drawn)
+        kept.append(_take(batch.proposals, positions))
+        kept_logits.append(batch.logits[positions])
+        gammas.append(batch.gamma)
+        n_kept += positions.numel()
+        drawn += batch_size
+        if n_kept == n_samples:
+            break
+        _check_budget(n_kept, n_samples, drawn, max_proposals)
     return DRSResult(
-        samples=samples,
-        logits=logits,
+        samples=_concat(kept),
+        logits=torch.cat(kept_logits),
         proposals=drawn,
         proposals_used=used,
         acceptance_rate=accepted / drawn,
-        d_max_initial=current_max,
-        d_max_final=last[0].d_max,
-        max_updates=last[0].max_updates,
-        max_increase=last[0].max_increase,
+        d_max_initial=d_max_initial,
+        d_max_final=batch.d_max,
+        max_updates=batch.max_updates,
+        max_increase=batch.max_increase,
         gammas=torch.stack(gammas).cpu(),
         burn_in_samples=0 if d_max is not None else burn_in_samples,
     )
+
+
+def _check_budget(n_kept: int, n_samples: int, drawn: int, max_proposals: int | None) -> None:
+    """Before the next batch: stop once ``max_proposals`` proposals were drawn without finishing."""
+    if max_proposals is not None and drawn >= max_proposals:
+        raise RuntimeError(
+            f"only {n_kept} of {n_samples} samples accepted after {drawn} proposals (max_proposals="
+            f"{max_proposals}); the acceptance rate is too low for this request"
+        )
 
 
 @torch.no_grad()
@@ -401,11 +370,12 @@ def threshold_sample(
     T is the (1 − ``acceptance_rate``) quantile of the logits of ``burn_in_samples`` proposals, so
     that the realized acceptance rate matches the one asked for (e.g. DRS's) up to sampling noise.
     """
-    _check_positive_int("n_samples", n_samples)
-    _check_positive_int("batch_size", batch_size)
-    _check_positive_int("burn_in_samples", burn_in_samples)
-    if isinstance(acceptance_rate, bool) or not isinstance(acceptance_rate, (int, float)) or not 0.0 < acceptance_rate <= 1.0:
-        raise ValueError(f"acceptance_rate must be a number in (0, 1]; got {acceptance_rate!r}")
+    check_int("n_samples", n_samples, 1)
+    check_int("batch_size", batch_size, 1)
+    check_int("burn_in_samples", burn_in_samples, 1)
+    if max_proposals is not None:
+        check_int("max_proposals", max_proposals, 1)
+    check_fraction("acceptance_rate", acceptance_rate)
     dev = resolve_device(device)
     rng = torch.Generator(device=dev).manual_seed(seed)
     calibration = torch.cat([
@@ -413,8 +383,20 @@ def threshold_sample(
         for start in range(0, burn_in_samples, batch_size)
     ])
     threshold = float(torch.quantile(calibration, 1.0 - float(acceptance_rate)))
-    samples, logits, drawn, used, accepted = _collect(
-        _batches(generate, score, batch_size, rng, lambda logits: logits >= threshold), n_samples, batch_size, max_proposals
-    )
-    return ThresholdResult(samples=samples, logits=logits, threshold=threshold, proposals=drawn,
+    kept: list[Proposals] = []
+    kept_logits: list[Tensor] = []
+    n_kept = drawn = accepted = 0
+    used = None
+    while used is None:
+        _check_budget(n_kept, n_samples, drawn, max_proposals)
+        x = generate(batch_size, rng)
+        logits = score(x).reshape(-1)
+        positions = torch.nonzero(logits >= threshold).reshape(-1)
+        accepted += positions.numel()
+        positions, used = _up_to(positions, n_samples - n_kept, drawn)
+        kept.append(_take(x, positions))
+        kept_logits.append(logits[positions])
+        n_kept += positions.numel()
+        drawn += batch_size
+    return ThresholdResult(samples=_concat(kept), logits=torch.cat(kept_logits), threshold=threshold, proposals=drawn,
                            proposals_used=used, acceptance_rate=accepted / drawn)

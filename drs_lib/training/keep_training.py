@@ -207,12 +207,15 @@ def fit_discriminator(
     patience: int = 5,
     eval_every: int = 100,
     betas: Sequence[float] = (0.9, 0.999),
+    validation_real: Tensor | None = None,
 ) -> FitResult:
     """Train ``discriminator`` (logits, shape (n,) or (n, 1)) to tell ``sample_real`` from ``sample_fake``.
 
     Binary cross-entropy with logits, Adam, a fresh batch from each sampler every step; early
     stopping on ``validation_size`` held-out samples from each (drawn first), evaluated every
-    ``eval_every`` steps, stopping after ``patience`` evaluations without improvement. The module
+    ``eval_every`` steps, stopping after ``patience`` evaluations without improvement
+    (``validation_real``: the real half of that set, given, e.g. rows held out of the training
+    data, instead of drawn from ``sample_real``). The module
     is left holding its best parameters (possibly the initial ones). Samplers are called as
     ``sample(n, rng)`` with a CPU generator derived from ``seed`` and must return (n, d) or (n,)
     tensors; they are moved to the module's device.
@@ -228,15 +231,18 @@ def fit_discriminator(
     params = list(discriminator.parameters())
     dev = params[0].device if params else torch.device("cpu")
 
-    def draw(sampler: Sampler, n: int) -> Tensor:
-        x = sampler(n, rng)
+    def on_device(x: Tensor) -> Tensor:
         return (x.unsqueeze(-1) if x.dim() == 1 else x).to(dev)
+
+    def draw(sampler: Sampler, n: int) -> Tensor:
+        return on_device(sampler(n, rng))
 
     def loss_of(real: Tensor, fake: Tensor) -> Tensor:
         return (nnf.softplus(-discriminator(real).reshape(-1)).mean()
                 + nnf.softplus(discriminator(fake).reshape(-1)).mean())
 
-    val_real, val_fake = draw(sample_real, validation_size), draw(sample_fake, validation_size)
+    val_real = draw(sample_real, validation_size) if validation_real is None else on_device(validation_real)
+    val_fake = draw(sample_fake, validation_size)
 
     def validate() -> float:
         was_training = discriminator.training
