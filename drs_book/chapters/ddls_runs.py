@@ -221,7 +221,13 @@ def sampler_runs(models: Mapping[str, tuple], datasets: Sequence[str], seeds: Se
                          **distances(truth[:n_chains], reference, s, dataset)})
             for name, spec in methods_for(dataset).items():
                 n = samplers_setup.delivered(name, spec, n_chains, n_samples)
-                run = run_method(name, spec, G, D, sample_real, n, latent_dim=latent_dim, seed=s, device=device)
+                try:
+                    run = run_method(name, spec, G, D, sample_real, n, latent_dim=latent_dim, seed=s, device=device)
+                except RuntimeError as error:  # a proposal budget ran out (exact DRS): a row with no samples
+                    if "max_proposals" not in str(error):
+                        raise
+                    rows.append({**base, "method": name, "n_samples": 0, "max_proposals": spec["max_proposals"]})
+                    continue
                 runs[name] = run.samples
                 rows.append({**base, **run.cost_row(), **distances(run.samples[:n_chains], reference, s, dataset)})
                 if spec["kind"] == "ddls" and run.result.checkpoints:

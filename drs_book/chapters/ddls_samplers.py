@@ -16,7 +16,7 @@ from drs_book.chapters.ddls import grid_metrics
 from drs_lib.metrics.distances import sliced_wasserstein
 from drs_lib.metrics.mixture import assign_modes
 
-__all__ = ["DDLS_VARIANTS", "SWISS_VARIANTS", "ITERATIVE", "ENERGIES", "EXACT_DRS", "methods_for", "delivered",
+__all__ = ["DDLS_VARIANTS", "SWISS_VARIANTS", "ITERATIVE", "ENERGIES", "EXACT_DRS", "EXACT_DRS_MAX_PROPOSALS", "methods_for", "delivered",
            "checkpoint_rows"]
 
 #: name: (Langevin method, energy)
@@ -34,6 +34,9 @@ ITERATIVE = {"mhgan", "dot", "ddls"}
 ENERGIES = {"raw": None, "calibrated": "logistic"}
 #: exact rejection sampling of p_d: accepts about 1/M of the proposals, so it delivers n_chains too
 EXACT_DRS = "DRS (γ = 0)"
+#: exact DRS gives up after this many proposals: a model whose largest logit sits far above the rest
+#: (one Swiss-roll GAN: acceptance ~3e-5 and falling as D̃_M rises) would otherwise never deliver its samples
+EXACT_DRS_MAX_PROPOSALS = 5_000_000
 
 
 def methods_for(dataset: str, p: Mapping, chosen: Mapping[tuple[str, str], tuple[float, str]],
@@ -43,7 +46,8 @@ def methods_for(dataset: str, p: Mapping, chosen: Mapping[tuple[str, str], tuple
     methods = {
         "generator": {"kind": "generator"},
         "DRS": {"kind": "drs", "gamma_percentile": p["drs_gamma_percentile"], "burn_in_samples": p["burn_in_samples"]},
-        EXACT_DRS: {"kind": "drs", "gamma_percentile": None, "burn_in_samples": p["burn_in_samples"]},
+        EXACT_DRS: {"kind": "drs", "gamma_percentile": None, "burn_in_samples": p["burn_in_samples"],
+                    "max_proposals": EXACT_DRS_MAX_PROPOSALS},
         "MH-GAN": {"kind": "mhgan", "n_proposals": p["mh_proposals"], "calibration": None},
         "MH-GAN (calibrated)": {"kind": "mhgan", "n_proposals": p["mh_proposals"], "calibration": p["mh_calibration"],
                                 "calibration_samples": p["calibration_samples"]},
