@@ -207,3 +207,24 @@ def test_samples_figure_draws_one_panel_per_sampler():
     assert len([ax for ax in fig.axes if ax.has_data()]) == 2
     fig = runs.samples_figure(panels, "mixture", grid)
     assert len([ax for ax in fig.axes if ax.has_data()]) == 2
+
+
+def test_exact_drs_has_a_proposal_budget_whose_error_the_runs_recognise():
+    """Exact DRS gives up after EXACT_DRS_MAX_PROPOSALS (a model whose largest logit is far above the rest would
+    never deliver), and ``sampler_runs`` turns that error, recognised by its 'max_proposals' text, into an empty row."""
+    from drs_book.chapters import ddls_samplers
+    from drs_lib.samplers.drs import drs_sample
+
+    chosen = {(d, e): (0.01, "in band") for d in ("mixture", "swiss_roll") for e in ("raw", "calibrated")}
+    spec = ddls_samplers.methods_for("swiss_roll", namespace(), chosen, [0, 20, 40])[ddls_samplers.EXACT_DRS]
+    assert spec["max_proposals"] == ddls_samplers.EXACT_DRS_MAX_PROPOSALS and spec["gamma_percentile"] is None
+
+    def generate(n, rng):
+        return torch.randn(n, 2, generator=rng)
+
+    def score(x):  # every logit 30 below D̃_M: exact acceptance e^-30
+        return torch.zeros(x.shape[0])
+
+    with pytest.raises(RuntimeError, match="max_proposals"):
+        drs_sample(generate, score, 500, gamma_percentile=None, d_max=30.0, max_proposals=50_000,
+                   batch_size=10_000, seed=0, device="cpu")
