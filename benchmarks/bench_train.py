@@ -1,11 +1,20 @@
-"""Training speed: five seeds as one batched computation vs five sequential runs.
+"""Training speed: one training step against its matmul floor, and stacked seeds vs sequential runs.
 
     .venv/bin/python benchmarks/bench_train.py [--steps 300] [--seeds 5] [--threads N] [--plain]
+    .venv/bin/python benchmarks/bench_train.py --floor-only [--floor-stacks 5 10]
 
-Prints a small table (seed-steps per second, speed-up) and checks that every seed trained in the
-stack ends with the same parameters as the same seed trained alone (up to float rounding).
-"Sequential (same code)" runs :func:`drs_lib.training.train.train_gan` with one seed at a time;
-"--plain" adds an independent textbook loop with ``nn.Sequential`` models, one seed at a time.
+**Floor.** For the book's 25-Gaussian GAN (the ``paper_regime`` preset: 4 layers of width 256,
+batch 256), every matrix product one training step performs (forward, backward, both players)
+is recorded once with a dispatch hook, then replayed alone on preallocated tensors. The replay
+time is the floor: a training step cannot do less than those products. The table gives the
+measured step time, the floor, and their ratio, for 5 and 10 models in one stack, plus the
+floor's arithmetic rate (GFLOP/s) so that it can be compared with one large matmul.
+
+**Stacked vs sequential.** A small table (seed-steps per second, speed-up), and a check that every
+seed trained in the stack ends with the same parameters as the same seed trained alone (up to
+float rounding). "Sequential (same code)" runs :func:`drs_lib.training.train.train_gan` with one
+seed at a time; "--plain" adds an independent textbook loop with ``nn.Sequential`` models.
+
 Timings on a shared machine are noisy: run it on an otherwise idle machine.
 """
 
@@ -13,10 +22,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as nnf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # drs_book (not installed) for the preset
 
 from drs_lib.problems.data import data_spec, make_sampler
 from drs_lib.nets.models import discriminator_sizes, generator_sizes, mlp
@@ -45,6 +58,84 @@ def plain_run(sample_real, seed: int, steps: int, batch_size: int, lr: float) ->
     return time.perf_counter() - start
 
 
+MATMULS = {"bmm", "baddbmm", "mm", "addmm"}
+
+
+def record_matmuls(sample_real, n_models: int, options: dict, steps: int) -> list[tuple[str, list, list]]:
+    """(op, input shapes, scalar args) of every matrix product ``steps`` training steps perform, in order."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    calls: list[tuple[str, list, list]] = []
+
+    class Recorder(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            name = func.overloadpacket.__name__
+            if name in MATMULS:
+                calls.append((name, [tuple(a.shape) for a in args if isinstance(a, torch.Tensor)],
+                              [a for a in args if not isinstance(a, torch.Tensor)]))
+            return func(*args, **(kwargs or {}))
+
+    with Recorder():
+        train_gan(sample_real, list(range(n_models)), steps=steps, chunk_steps=steps, **options)
+    return calls
+
+
+def replay_seconds(calls: list[tuple[str, list, list]], repeats: int) -> tuple[float, float]:
+    """Seconds per replay of ``calls`` on preallocated tensors (best of ``repeats``), and their GFLOP."""
+    prepared, flop = [], 0.0
+    for name, shapes, _ in calls:
+        tensors = [torch.randn(shape) for shape in shapes]
+        op = getattr(torch, name)
+        prepared.append((op, tensors))
+        a, b = shapes[-2], shapes[-1]  # the two factors are the last two tensors (after the bias, if any)
+        batch = a[0] if len(a) == 3 else 1
+        flop += 2.0 * batch * a[-2] * a[-1] * b[-1]
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for op, tensors in prepared:
+            op(*tensors)
+        best = min(best, time.perf_counter() - start)
+    return best, flop / 1e9
+
+
+def step_seconds(sample_real, n_models: int, options: dict, steps: int) -> float:
+    """Seconds per training step: the difference of a long and a short run cancels set-up costs."""
+    seeds = list(range(n_models))
+    timings = []
+    for n in (steps, 2 * steps):
+        start = time.perf_counter()
+        train_gan(sample_real, seeds, steps=n, chunk_steps=50, **options)
+        timings.append(time.perf_counter() - start)
+    return (timings[1] - timings[0]) / steps
+
+
+def floor_table(stacks: list[int], steps: int) -> None:
+    from drs_book import regime
+
+    preset = regime.gan_preset("paper_regime")
+    sample = make_sampler(preset["data"])
+    options = {k: v for k, v in preset["gan"].items() if k not in ("steps", "checkpoints", "chunk_steps")}
+    train_gan(sample, [0], steps=20, **options)  # warm-up
+    big = torch.randn(2048, 2048)
+    start = time.perf_counter()
+    for _ in range(5):
+        big @ big
+    big_rate = 5 * 2 * 2048 ** 3 / (time.perf_counter() - start) / 1e9
+    print(f"Training step vs its matmul floor (paper_regime GAN: {options}), "
+          f"torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}")
+    print(f"one (2048 x 2048) matmul: {big_rate:.1f} GFLOP/s")
+    print(f"{'models':>6s} {'matmuls/step':>12s} {'step ms':>8s} {'floor ms':>9s} {'floor GFLOP/s':>14s} "
+          f"{'step / floor':>12s}")
+    for n_models in stacks:
+        calls = record_matmuls(sample, n_models, options, steps=2)
+        per_step = calls[len(calls) // 2:]  # the second step (the first may differ: optimiser state)
+        floor_s, gflop = replay_seconds(per_step, repeats=20)
+        step_s = step_seconds(sample, n_models, options, steps)
+        print(f"{n_models:6d} {len(per_step):12d} {step_s * 1e3:8.2f} {floor_s * 1e3:9.2f} {gflop / floor_s:14.1f} "
+              f"{step_s / floor_s:11.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
@@ -52,9 +143,17 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--plain", action="store_true", help="also time a textbook nn.Sequential loop")
+    parser.add_argument("--floor-stacks", type=int, nargs="+", default=[5, 10],
+                        help="models per stack in the floor table (default: 5 10)")
+    parser.add_argument("--floor-steps", type=int, default=200, help="training steps timed per floor row")
+    parser.add_argument("--floor-only", action="store_true", help="only the floor table")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    floor_table(args.floor_stacks, args.floor_steps)
+    if args.floor_only:
+        return
+    print()
     sample = make_sampler(data_spec("mixture"))
     seeds = list(range(args.seeds))
     options = dict(steps=args.steps, batch_size=args.batch_size, lr_g=1e-3, lr_d=1e-3)
