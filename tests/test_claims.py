@@ -582,3 +582,29 @@ def test_not_comparable_finding_is_a_sentence_with_a_capital():
     check = claims.not_comparable("the share is a property of the model and the data")
     assert check.finding == "The share is a property of the model and the data."
     assert check.rule == "not comparable: the share is a property of the model and the data"
+
+
+# --------------------------------------------------------------------------- power of undecided claims
+
+
+def test_an_inconclusive_verdict_carries_the_models_that_would_decide_it(tmp_path):
+    # the paired difference 1 ± 2 over 4 models contains 0; a t-interval at this spread excludes 0 from m models on
+    undecided = claims.paired([3.0, 1.0, 2.0, -2.0], [1.0, 1.0, 1.0, -1.0], a_name="a", b_name="b", expect="above",
+                              over="models")
+    assert undecided.verdict == claims.INCONCLUSIVE
+    m = claims.models_to_decide(float(np.std([2.0, 0.0, 1.0, -1.0], ddof=1)), 0.5, 4, 0.95)
+    assert undecided.models_needed == m and f"about {m} models would decide it" in undecided.finding
+    decided = claims.paired([3.0, 2.0, 2.5, 3.5], [1.0, 1.0, 1.0, 1.0], a_name="a", b_name="b", expect="above")
+    assert decided.verdict == REPRODUCED and np.isnan(decided.models_needed)
+    ledger = ClaimLedger("02_x")
+    ledger.record("u", "A beats B", "A above B", undecided, kind="claim")
+    ledger.record("d", "A beats B clearly", "A above B", decided, kind="claim")
+    ledger.write(tmp_path)
+    frame = claims.read_claims(tmp_path)
+    assert frame.models_needed.iloc[0] == m and np.isnan(frame.models_needed.iloc[1])
+    table = claims.undecided_table(frame)
+    assert "A beats B |" in table and "A beats B clearly" not in table
+    factor = m / 4
+    assert f"about {m} ({factor:.1f}× the models trained)" in table
+    assert ("yes: a longer build" in table) == (factor <= claims.REACH_FACTOR)
+    assert claims.undecided_table(frame.iloc[1:]) == ""

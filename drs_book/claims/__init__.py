@@ -59,7 +59,8 @@ from drs_book.claims.ledger import (
     verdict_counts,
 )
 from drs_book.claims.pages import (
-    chapter_link, claims_markdown_table, legend, link, markdown_table, moved_under_other_kernels, verdict_label,
+    REACH_FACTOR, chapter_link, claims_markdown_table, legend, link, markdown_table, moved_under_other_kernels,
+    undecided_table, verdict_label,
 )
 
 __all__ = [
@@ -70,5 +71,5 @@ __all__ = [
     "CHECKS_ONLY", "CLAIMS_FOLDER", "COLUMNS", "MIXED", "SOURCES", "TESTS", "ClaimLedger", "ClaimRecord", "answer",
     "chapter_link", "chapter_status", "chapter_statuses", "claim_rows", "claims_markdown_table", "counts_by_source",
     "find_upwards", "legend", "link", "markdown_table", "moved_under_other_kernels", "read_claims", "records",
-    "status_text", "toc_chapters", "verdict_counts", "verdict_label",
+    "status_text", "toc_chapters", "verdict_counts", "verdict_label", "REACH_FACTOR", "undecided_table",
 ]

@@ -30,7 +30,7 @@ SOURCES = ("DRS", "DDLS")
 #: diversity"). A contradiction under our test is ours, not the paper's, and is counted apart.
 TESTS = ("paper", "ours")
 COLUMNS = ("chapter", "claim_id", "source", "kind", "test", "claim", "paper", "paper_value", "ours", "verdict", "rule",
-           "finding", "evidence", "n_seeds", "over", "estimate", "low", "high")
+           "finding", "evidence", "n_seeds", "over", "estimate", "low", "high", "models_needed")
 _TEXT_COLUMNS = ("chapter", "claim_id", "source", "kind", "test", "claim", "paper", "ours", "verdict", "rule", "finding",
                  "evidence", "over")
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
@@ -119,7 +119,7 @@ class ClaimRecord:
                 "test": self.test, "claim": self.claim, "paper": self.paper, "paper_value": c.paper_value,
                 "ours": c.ours, "verdict": c.verdict, "rule": c.rule, "finding": c.finding,
                 "evidence": self.evidence, "n_seeds": c.n_seeds, "over": c.over, "estimate": c.estimate, "low": c.low,
-                "high": c.high}
+                "high": c.high, "models_needed": c.models_needed}
 
     @classmethod
     def from_row(cls, row: dict) -> "ClaimRecord":
@@ -134,7 +134,7 @@ class ClaimRecord:
         n = number("n_seeds")
         check = Check(text("verdict"), text("rule"), text("ours"), text("finding"),
                       0 if math.isnan(n) else int(n), number("estimate"), number("low"), number("high"),
-                      number("paper_value"), text("over"))
+                      number("paper_value"), text("over"), number("models_needed"))
         return cls(text("chapter"), text("claim_id"), text("claim"), text("paper"), check, text("evidence"),
                    text("source") or "DRS", text("kind"), text("test") or "paper")
 

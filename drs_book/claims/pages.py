@@ -90,3 +90,33 @@ def claims_markdown_table(frame: pd.DataFrame, docs_folder: str = "/book/execute
     rows = [[verdict_label(r, moved), r.claim, r.paper, r.check.ours] + ([r.check.rule] if with_rule else [])
             + [link(r, docs_folder)] for r in records(frame)]
     return markdown_table(header, rows)
+
+
+#: A build that trains more than this many times a chapter's models is out of reach here: the cold
+#: build must stay within 25 minutes on 2 cores, and GAN training, which grows linearly with the
+#: models, is already most of it (README, "Where the time goes").
+REACH_FACTOR = 1.5
+
+
+def undecided_table(frame: pd.DataFrame, docs_folder: str = "/book/executed") -> str:
+    """The inconclusive claims of the papers: what they rest on, about how many models would decide
+    each at the observed mean and spread (``models_needed``), and whether that is within reach of
+    this book's build (at most :data:`REACH_FACTOR` times the models it trains). '' when there are none."""
+    rows = []
+    for r in records(frame):
+        if not (r.is_claim and r.verdict == "inconclusive"):
+            continue
+        needed, n = r.check.models_needed, r.check.n_seeds
+        if needed != needed:  # NaN: a rule without a power estimate (a count of seeds, k of n)
+            decide, reach = "not estimated by its rule", "—"
+        elif needed == float("inf"):
+            decide, reach = "none: the mean sits on the rule's edge", "no"
+        else:
+            factor = needed / n if n else float("inf")
+            decide = f"about {int(needed)} ({factor:.1f}× the models trained)"
+            reach = ("yes: a longer build" if factor <= REACH_FACTOR else
+                     f"no: {factor:.1f}× the chapter's GAN training, beyond the {REACH_FACTOR:g}× a 25-minute build allows")
+        rows.append([r.claim + (" (our test)" if r.ours_test else ""), r.replicates(), decide, reach, link(r, docs_folder, text="ch. " + r.chapter[:2])])
+    if not rows:
+        return ""
+    return markdown_table(["claim", "rests on", "models that would decide it", "within reach here", "evidence"], rows)

@@ -23,6 +23,18 @@ from drs_book.claims.statistics import (
 # --------------------------------------------------------------------------- verdict rules
 
 
+def _needed(verdict: str, std: float, distance: float, n: int, confidence: float) -> int | None:
+    """:func:`models_to_decide` for an inconclusive verdict (None otherwise)."""
+    return models_to_decide(std, distance, n, confidence) if verdict == INCONCLUSIVE else None
+
+
+def _as_needed(verdict: str, needed: int | None) -> float:
+    """The ``models_needed`` field: the count, ``inf`` when no number would decide, NaN when decided."""
+    if verdict != INCONCLUSIVE:
+        return math.nan
+    return math.inf if needed is None else float(needed)
+
+
 @dataclass(frozen=True)
 class Check:
     """The outcome of one rule: verdict, the rule in words, our numbers, and what they show.
@@ -44,6 +56,9 @@ class Check:
     paper_value: float = math.nan
     over: str = ""
     """What the ``n_seeds`` replicates are ("models", "seeds", "interpolation rows of one model")."""
+    models_needed: float = math.nan
+    """For an inconclusive verdict: about how many replicates at this mean and spread would decide it
+    (:func:`models_to_decide`; ``inf`` when no number would). NaN for every other verdict."""
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -118,14 +133,15 @@ def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, 
     where = {"above": "lies above 0", "below": "lies below 0",
              "overlaps": f"contains 0: {a_name} and {b_name} cannot be told apart"}[side]
     verdict = REPRODUCED if side == expect else CONTRADICTED if side == _OTHER_SIDE[expect] else INCONCLUSIVE
-    decide = _decide_text(models_to_decide(iv.std, iv.mean, n, confidence), over) if verdict == INCONCLUSIVE else ""
+    needed = _needed(verdict, iv.std, iv.mean, n, confidence)
+    decide = _decide_text(needed, over) if verdict == INCONCLUSIVE else ""
     return Check(
         verdict,
         rule=f"{a_name} {expect} {b_name}: the {_pct(confidence)} t-interval of the paired difference over {over} lies {expect} 0 "
              f"(contradicted if it lies {_OTHER_SIDE[expect]} 0, inconclusive if it contains 0)",
         ours=ours,
         finding=f"Ours: {ours}; {difference}, and its {_pct(confidence)} interval {_range(iv, digits, d_unit)} {where}.{decide}{note}",
-        n_seeds=n, estimate=iv.mean, low=iv.low, high=iv.high, over=over,
+        n_seeds=n, estimate=iv.mean, low=iv.low, high=iv.high, over=over, models_needed=_as_needed(verdict, needed),
     )
 
 
@@ -153,8 +169,8 @@ def versus(values: Iterable[float], reference: float, *, name: str, expect: Side
     reference_name = reference_name or number
     where = {"above": f"lies above {ref}", "below": f"lies below {ref}", "overlaps": f"contains {ref}"}[side]
     verdict = REPRODUCED if side == expect else CONTRADICTED if side == _OTHER_SIDE[expect] else INCONCLUSIVE
-    decide = (_decide_text(models_to_decide(iv.std, iv.mean - float(reference), iv.n, confidence), over)
-              if verdict == INCONCLUSIVE else "")
+    needed = _needed(verdict, iv.std, iv.mean - float(reference), iv.n, confidence)
+    decide = _decide_text(needed, over) if verdict == INCONCLUSIVE else ""
     value = _mean_std(array, digits, unit)
     return Check(
         verdict,
@@ -163,7 +179,7 @@ def versus(values: Iterable[float], reference: float, *, name: str, expect: Side
         ours=f"{name} {value}",
         finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} "
                 f"{where}.{decide}{kept.note(over)}",
-        n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high, over=over,
+        n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high, over=over, models_needed=_as_needed(verdict, needed),
     )
 
 
@@ -196,6 +212,7 @@ def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance
     low, high = paper_value - spread, paper_value + spread
     # precision is judged on the uncut half-width: cutting to the range must not make an estimate look sharper
     half = float(stats.t.ppf(0.5 + iv.confidence / 2, iv.n - 1)) * iv.std / math.sqrt(iv.n)
+    needed = None
     if iv.high < low:
         where, verdict = f"lies below {paper}", CONTRADICTED
     elif iv.low > high:
@@ -221,6 +238,7 @@ def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance
         finding=f"Ours: {name} is {value} over {iv.n} {over}; its {_pct(confidence)} interval {_range(iv, digits, unit)} "
                 f"{where}.{kept.note(over)}",
         n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high, paper_value=float(paper_value), over=over,
+        models_needed=_as_needed(verdict, needed),
     )
 
 
@@ -284,10 +302,11 @@ def effect(a: Iterable[float], b: Iterable[float], *, paper_effect: float, a_nam
         verdict, where = REPRODUCED, f"lies {expect} 0 and reaches {band}"
     else:
         verdict, where = INCONCLUSIVE, f"contains both 0 and {paper}"
-    decide = ""
+    decide, needed = "", None
     if verdict == INCONCLUSIVE:
         distance = max(abs(iv.mean), abs(iv.mean - paper_effect))
-        decide = _decide_text(models_to_decide(iv.std, distance, iv.n, confidence), over)
+        needed = models_to_decide(iv.std, distance, iv.n, confidence)
+        decide = _decide_text(needed, over)
     ratio = f" Our mean effect is {100 * iv.mean / paper_effect:.0f} % of the paper's."
     ours = f"{a_name} {_mean_std(x, digits, unit)}, {b_name} {_mean_std(y, digits, unit)}"
     return Check(
@@ -301,6 +320,7 @@ def effect(a: Iterable[float], b: Iterable[float], *, paper_effect: float, a_nam
         finding=f"Ours: {ours}; the paired difference is {_mean_std(d, digits, d_unit)} over {iv.n} {over}, and its "
                 f"{_pct(confidence)} interval {_range(iv, digits, d_unit)} {where}.{ratio}{decide}{kept.note(over)}",
         n_seeds=iv.n, estimate=iv.mean, low=iv.low, high=iv.high, paper_value=paper_effect, over=over,
+        models_needed=_as_needed(verdict, needed),
     )
 
 
