@@ -608,3 +608,13 @@ def test_an_inconclusive_verdict_carries_the_models_that_would_decide_it(tmp_pat
     assert f"about {m} ({factor:.1f}× the models trained)" in table
     assert ("yes: a longer build" in table) == (factor <= claims.REACH_FACTOR)
     assert claims.undecided_table(frame.iloc[1:]) == ""
+
+
+def test_a_claims_file_from_before_models_needed_still_reads(tmp_path):
+    ledger = ClaimLedger("01_x")
+    ledger.record("a", "A claim", "70", claims.matches([70.0, 71.0], 70.0, name="x", tolerance=10), kind="claim")
+    path = ledger.write(tmp_path)
+    older = pd.read_csv(path).drop(columns=["models_needed"])
+    older.to_csv(path, index=False)
+    frame = claims.read_claims(tmp_path)
+    assert frame.verdict.tolist() == [REPRODUCED] and frame.models_needed.isna().all()

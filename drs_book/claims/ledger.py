@@ -31,6 +31,9 @@ SOURCES = ("DRS", "DDLS")
 TESTS = ("paper", "ours")
 COLUMNS = ("chapter", "claim_id", "source", "kind", "test", "claim", "paper", "paper_value", "ours", "verdict", "rule",
            "finding", "evidence", "n_seeds", "over", "estimate", "low", "high", "models_needed")
+#: Columns a claims file written before they existed may lack (read as NaN), e.g. to compare
+#: verdicts with an older build (tools/compare_verdicts.py).
+OPTIONAL_COLUMNS = ("models_needed",)
 _TEXT_COLUMNS = ("chapter", "claim_id", "source", "kind", "test", "claim", "paper", "ours", "verdict", "rule", "finding",
                  "evidence", "over")
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
@@ -249,6 +252,9 @@ def read_claims(results_dir: str | Path, chapters: Sequence[str] | None = None) 
                                 na_values={c: [""] for c in COLUMNS if c not in _TEXT_COLUMNS})
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
             raise ClaimError(f"{path}: not a readable claims CSV ({error})") from None
+        for column in OPTIONAL_COLUMNS:  # added later: a file written before it still reads (as unknown)
+            if column not in frame.columns:
+                frame[column] = math.nan
         missing = [c for c in COLUMNS if c not in frame.columns]
         if missing:
             raise ClaimError(f"{path}: missing column(s) {missing}; a claims file has {list(COLUMNS)}")
