@@ -1,6 +1,9 @@
 """The public sampling paths against each other (issue 26): each is the judged-batch stream consumed
 until n are accepted, so where two are meant to give the same samples they must (within float
-tolerance: portable across CPUs and BLAS builds)."""
+tolerance: portable across CPUs and BLAS builds). Their exact samples are pinned in tests/test_sample_pins.py."""
+
+import inspect
+import itertools
 
 import pytest
 import torch
@@ -106,3 +109,37 @@ def test_threshold_sample_keeps_the_logits_above_its_threshold():
     assert close(score(result.samples).double(), result.logits.double())
     assert 0.15 < result.acceptance_rate < 0.45  # asked for 0.3; a few hundred proposals of sampling noise
     assert result.proposals_used <= result.proposals
+
+
+def test_every_path_draws_through_the_one_loop(tmp_path, monkeypatch):
+    """drs_sample, DRS.sample and sample_to_folder all consume the core's one sampling loop, drs._judged."""
+    callers = []
+    loop = drs._judged
+
+    def counted(*args, **kwargs):
+        callers.append(inspect.stack()[1].function)
+        return loop(*args, **kwargs)
+
+    monkeypatch.setattr(drs, "_judged", counted)
+    G, D = models()
+    drs.drs_sample(*callables(G, D), 50, burn_in_samples=100, batch_size=BATCH, device="cpu")
+    sampler = DRS(G, D, latent=(2,), device="cpu", batch_size=BATCH, gamma_percentile=50.0)
+    sampler.calibrate(100, seed=0, numbered=True)
+    sampler.sample(50)
+    shards.sample_to_folder(sampler, 50, tmp_path / "out", shard_size=50)
+    assert callers == ["drs_batches", "drs_batches", "numbered_batches"]
+
+
+def test_a_batch_is_judged_against_the_running_maximum_up_to_itself_in_its_round():
+    """Over W processes a round's batch maxima are shared: batch k of the round is judged against the
+    maximum over the batches up to k, and the next round starts from the maximum over the whole round."""
+    generate, score = callables(*models())
+    others = iter([50.0, -50.0])  # the next rank's batch maxima, round by round (logits here are a few units)
+    judged = drs._judged(generate, score, -20.0, itertools.repeat(torch.Generator().manual_seed(0)), 50.0,
+                         drs.EPSILON, BATCH, True, lambda mine: ([mine, next(others)], 0))
+    first, second = next(judged), next(judged)
+    own = float(first.logits.max())
+    assert (first.d_max_before, first.d_max) == (-20.0, own)  # judged before the next rank's 50 counts
+    assert (second.d_max_before, second.d_max) == (50.0, 50.0)  # but carried on
+    assert (first.max_updates, second.max_updates) == (2, 2)
+    assert first.max_increase == (own + 20.0) + (50.0 - own)

@@ -33,6 +33,7 @@ group when initialised).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -197,7 +198,7 @@ class NumberedBatch:
     logits: Tensor | None  #: their logits D̃
 
 
-@torch.no_grad()
+# not under torch.no_grad itself: the loop it consumes runs under it, so no tensor here has a graph
 def numbered_batches(generate: drs.Generate, score: drs.Score, *, d_max: float, seed: int, device: torch.device,
                      where: World, gamma_percentile: float | None = 95.0, epsilon: float = drs.EPSILON,
                      batch_size: int = 10_000, update_max: bool = True, start: int = 0,
@@ -205,49 +206,42 @@ def numbered_batches(generate: drs.Generate, score: drs.Score, *, d_max: float, 
     """The DRS sampling phase (Figure 1, right; eq. 8) over numbered batches, one round of W batches per item.
 
     ``d_max`` is the running D̃_M before batch ``start`` (BurnIn's, when ``start`` is 0); batches
-    from ``start`` on are drawn, rank k taking ``start + r·W + k`` in round r. Each batch is judged
-    by :func:`drs_lib.samplers.drs.judge` (γ at ``gamma_percentile`` of F̂ over the batch, ψ from the
-    batch's generator after its proposals). Endless; every rank must consume it in step (each
+    from ``start`` on are drawn, rank k taking ``start + r·W + k`` in round r. The batches are
+    those of the core's one sampling loop (:func:`drs_lib.samplers.drs._judged`), fed a generator
+    seeded by :func:`batch_seed` per batch and the round's batch maxima (one all-gather of W
+    numbers, with ``update_max``); each is judged by :func:`drs_lib.samplers.drs.judge` (γ at
+    ``gamma_percentile`` of F̂ over the batch, ψ from the batch's generator after its proposals).
+    Here the ranks then share what they judged. Endless; every rank must consume it in step (each
     round calls the collectives). ``collect``: ``"root"`` gathers the accepted rows on rank 0
     (:func:`gather_rows`), ``"all"`` on every rank.
     """
     if collect not in ("root", "all"):
         raise ValueError(f"collect must be 'root' or 'all'; got {collect!r}")
-    running = float(d_max)
-    round_index = 0
-    while True:
-        indices = round_batches(round_index, start, where.size)
-        mine = indices[where.rank]
-        rng = torch.Generator(device=device).manual_seed(batch_seed(seed, "sample", mine))
-        x = generate(batch_size, rng)
-        logits = score(x).reshape(-1)
-        if update_max:  # the running maximum of the serial sampler: max over batches 0..b (prefix over the round)
-            maxima = all_gather_scalars([float(logits.max())], where)[:, 0].tolist()
-        else:
-            maxima = [running] * where.size
-        befores, judged_at = [], []
-        for m in maxima:
-            befores.append(running)
-            running = max(running, m)
-            judged_at.append(running)
-        keep, gamma = drs.judge(logits, judged_at[where.rank], rng, gamma_percentile, epsilon)
-        positions = torch.nonzero(keep).reshape(-1)
-        stats = all_gather_scalars([positions.numel(), float(gamma)], where)
+    rngs = (torch.Generator(device=device).manual_seed(batch_seed(seed, "sample", index))
+            for index in itertools.count(start + where.rank, where.size))
+
+    def round_maxima(batch_max: float) -> tuple[list[float], int]:  # every rank's batch maximum, in batch order
+        return all_gather_scalars([batch_max], where)[:, 0].tolist(), where.rank
+
+    judged = drs._judged(generate, score, float(d_max), rngs, gamma_percentile, epsilon, batch_size, update_max,
+                         round_maxima)
+    for round_index, batch in enumerate(judged):
+        positions = torch.nonzero(batch.keep).reshape(-1)
+        stats = all_gather_scalars([positions.numel(), float(batch.gamma), batch.d_max_before, batch.d_max], where)
         counts = [int(c) for c in stats[:, 0].tolist()]
-        parts = list(x) if isinstance(x, tuple) else [x]
+        tupled = isinstance(batch.proposals, tuple)
         gathered = []
-        for part in [*parts, logits]:
+        for part in [*(batch.proposals if tupled else [batch.proposals]), batch.logits]:
             rows = part[positions]
             gathered.append(gather_rows(rows, counts, where) if collect == "root" else all_gather_rows(rows, counts, where))
         have = gathered[0] is not None
         batches = []
-        for k, index in enumerate(indices):
+        for k, index in enumerate(round_batches(round_index, start, where.size)):
             if have:
-                proposals = tuple(g[k] for g in gathered[:-1]) if isinstance(x, tuple) else gathered[0][k]
+                proposals = tuple(g[k] for g in gathered[:-1]) if tupled else gathered[0][k]
                 accepted_logits = gathered[-1][k]
             else:
                 proposals = accepted_logits = None
-            batches.append(NumberedBatch(index, batch_size, counts[k], befores[k], judged_at[k], float(stats[k, 1]),
-                                         proposals, accepted_logits))
+            batches.append(NumberedBatch(index, batch_size, counts[k], float(stats[k, 2]), float(stats[k, 3]),
+                                         float(stats[k, 1]), proposals, accepted_logits))
         yield batches
-        round_index += 1

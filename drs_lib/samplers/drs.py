@@ -9,8 +9,9 @@ The scalar maths is done in float64 so that no logit in [-1e4, 1e4] gives NaN or
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -31,6 +32,9 @@ _TINY = torch.finfo(torch.float64).eps
 Proposals = Tensor | tuple[Tensor, ...]
 Generate = Callable[[int, torch.Generator], Proposals]
 Score = Callable[[Proposals], Tensor]
+#: ``round_maxima(largest logit of this batch)`` -> the largest logits of the round of batches this
+#: one belongs to, in batch order, and this batch's position among them (see :func:`_judged`).
+RoundMaxima = Callable[[float], tuple[Sequence[float], int]]
 
 
 def _as_float64(values: Tensor | float) -> Tensor:
@@ -208,6 +212,7 @@ class DRSBatch:
     d_max: float  #: D̃_M the batch was judged against (after this batch's update)
     max_updates: int  #: batches so far that raised D̃_M
     max_increase: float  #: total rise of D̃_M so far
+    d_max_before: float  #: D̃_M before this batch's update (``d_max`` when the batch did not raise it)
 
 
 @torch.no_grad()
@@ -227,15 +232,16 @@ def drs_batches(
     Per batch of ``batch_size`` proposals: raise D̃_M to the batch's largest logit if it is larger
     (``update_max``), set γ to the ``gamma_percentile``-th percentile of F̂ over the batch (``None``:
     γ = 0), and accept x when ψ < σ(F̂(x) − γ) (eq. 8) with ψ ~ U(0, 1) drawn from ``rng``, which
-    must live on the device of the logits. :func:`drs_sample` is this stream after a BurnIn,
-    consumed until it has accepted enough; a consumer that needs bounded memory (e.g. writing
-    samples to disk) reads it directly.
+    must live on the device of the logits. It is the one sampling loop, :func:`_judged`, with
+    ``rng`` for every batch. :func:`drs_sample` is this stream after a BurnIn, consumed until it
+    has accepted enough; a consumer that needs bounded memory (e.g. writing samples to disk)
+    reads it directly.
     """
     check_int("batch_size", batch_size, 1)
     if gamma_percentile is not None:
         check_percentile("gamma_percentile", gamma_percentile)
     check_float("epsilon", epsilon, minimum=0.0)
-    return _judged(generate, score, float(d_max), rng, gamma_percentile, epsilon, batch_size, update_max)
+    return _judged(generate, score, float(d_max), itertools.repeat(rng), gamma_percentile, epsilon, batch_size, update_max)
 
 
 def judge(logits: Tensor, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
@@ -244,8 +250,8 @@ def judge(logits: Tensor, d_max: float, rng: torch.Generator, gamma_percentile: 
 
     γ is the ``gamma_percentile``-th percentile of F̂ (eq. 8 with γ = 0) over the batch (``None``:
     γ = 0), and x is kept when ψ < σ(F̂(x) − γ) with ψ ~ U(0, 1) drawn (float64) from ``rng``.
-    The step :func:`drs_batches` applies to every batch; :mod:`drs_lib.api.distributed` applies it to
-    batches numbered across processes.
+    The step :func:`_judged`, the one sampling loop, applies to every batch (serial or numbered
+    across processes); the γ explorer of the book applies it to one pool.
     """
     f = F_hat(logits, d_max, 0.0, epsilon)
     gamma = gamma_for_percentile(f, gamma_percentile) if gamma_percentile is not None else f.new_zeros(())
@@ -253,22 +259,41 @@ def judge(logits: Tensor, d_max: float, rng: torch.Generator, gamma_percentile: 
     return psi < torch.sigmoid(f - gamma), gamma
 
 
+def _alone(batch_max: float) -> tuple[list[float], int]:
+    """A serial run's round of batches: this batch alone."""
+    return [batch_max], 0
+
+
 @torch.no_grad()
-def _judged(generate: Generate, score: Score, d_max: float, rng: torch.Generator, gamma_percentile: float | None,
-            epsilon: float, batch_size: int, update_max: bool) -> Iterator[DRSBatch]:
-    """The one loop that draws and judges batches (:func:`drs_batches` checks the arguments first)."""
+def _judged(generate: Generate, score: Score, d_max: float, rngs: Iterable[torch.Generator],
+            gamma_percentile: float | None, epsilon: float, batch_size: int, update_max: bool,
+            round_maxima: RoundMaxima = _alone) -> Iterator[DRSBatch]:
+    """The one loop that draws and judges batches: the sampling phase of Figure 1 (right), eq. 8.
+
+    Every DRS path consumes it: :func:`drs_batches` (so :func:`drs_sample` and ``DRS.sample`` /
+    ``stream``) with one generator repeated, :func:`drs_lib.api.distributed.numbered_batches` (so
+    ``sample_to_folder``) with a generator seeded per numbered batch. Batch i draws its proposals
+    from the i-th generator of ``rngs``, is scored, and is judged by :func:`judge` (ψ from the
+    same generator) against D̃_M raised, with ``update_max``, to the largest logit so far.
+    ``round_maxima`` gives the batch maxima of this batch's round in batch order: serially the
+    batch alone; over W processes the W batches of a round, all-gathered, so that each is judged
+    against the running maximum up to itself and every process carries the same D̃_M on.
+    """
     updates, increase = 0, 0.0
-    while True:
+    for rng in rngs:
         x = generate(batch_size, rng)
         logits = score(x).reshape(-1)
+        before = judged_at = d_max
         if update_max:
-            batch_max = float(logits.max())
-            if batch_max > d_max:
-                updates += 1
-                increase += batch_max - d_max
-                d_max = batch_max
-        keep, gamma = judge(logits, d_max, rng, gamma_percentile, epsilon)
-        yield DRSBatch(x, logits, keep, gamma, d_max, updates, increase)
+            maxima, position = round_maxima(float(logits.max()))
+            levels = list(itertools.accumulate(maxima, max, initial=d_max))  # D̃_M before the round, after each batch
+            before, judged_at, d_max = levels[position], levels[position + 1], levels[-1]
+            for low, high in zip(levels, levels[1:]):
+                if high > low:
+                    updates += 1
+                    increase += high - low
+        keep, gamma = judge(logits, judged_at, rng, gamma_percentile, epsilon)
+        yield DRSBatch(x, logits, keep, gamma, judged_at, updates, increase, before)
 
 
 @torch.no_grad()
