@@ -35,17 +35,21 @@ def compare(native: pd.DataFrame, other: pd.DataFrame, label: str) -> pd.DataFra
     return merged.sort_values(keys).reset_index(drop=True)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("native", type=Path, help="results folder of the build under this machine's own kernels")
     parser.add_argument("other", type=Path, help="results folder of the build under other kernels")
     parser.add_argument("--label", required=True, help="the other build's kernel switches, in words")
     parser.add_argument("--out", type=Path, default=ROOT / "book/data/verdicts_other_kernels.csv")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     native, other = read_claims(args.native), read_claims(args.other)
     if native.empty or other.empty:
         raise SystemExit(f"error: no claims in {args.native if native.empty else args.other}/claims; build the book first")
-    table = compare(native, other, args.label)
+    label = args.label
+    rebuilt = sorted(set(other.chapter) & set(native.chapter))
+    if len(rebuilt) < native.chapter.nunique():  # a partial rebuild says so wherever the label is shown
+        label += "; only chapters " + ", ".join(c[:2] for c in rebuilt) + " were rebuilt under them"
+    table = compare(native, other, label)
     write_csv_atomic(table, args.out)
     flips = table[~table["same"]]
     print(f"{len(table)} claims, {int(table['same'].sum())} with the same verdict, {len(flips)} flipped:")
