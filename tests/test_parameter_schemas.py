@@ -108,6 +108,15 @@ def test_simple_specs_give_the_check_functions_messages():
     assert "parameter 'device'" in _message({"device": "gpu0"}, {"device": params.Device()})
 
 
+def test_specs_carry_their_quick_value():
+    schema = {"n": params.Int(minimum=1, quick=2), "grid": params.ListOf(params.Float(), allowed="numbers", quick=[1.0]),
+              "preset": params.Choice(["a", "b"]), "flag": params.Bool(quick=False)}
+    assert params.quick_values(schema) == {"n": 2, "grid": [1.0], "flag": False}
+    assert params.check_parameters({"n": 5, "grid": [2], "preset": "a", "flag": True}, schema)["n"] == 5  # quick: not a check
+    with pytest.raises(TypeError):
+        params.Int(1, 10, 2)  # quick is keyword only
+
+
 def test_values_come_back_normalised():
     schema = {"n": params.Int(minimum=1), "lr": params.Float(minimum=0), "device": params.Device(),
               "out": params.Directory(), "grid": params.ListOf(params.Float(), allowed="numbers")}
