@@ -5,11 +5,14 @@ given and what is allowed, e.g.::
 
     parameter 'n_seeds': got 0 (int); allowed: an integer >= 1
 
-A notebook states its checks as a schema, one spec per parameter, and applies them with one call
-in the cell right after its ``parameters`` cell::
+Each fact about a notebook parameter is written once. Its ``parameters`` cell (papermill's) holds
+the default, a literal, and what it means, a trailing comment; the schema in the cell right after
+holds what it may be and its small value for quick mode (``quick=``, a literal), one spec per
+parameter, and applies the checks with one call::
 
     PARAMETERS = {
         "seed": params.Int(minimum=0),
+        "n_seeds": params.Int(minimum=2, quick=2),
         "n_show": params.Int(minimum=1, maximum=lambda given: given["pool_size"] // 2),
         "device": params.Device(),
         "results_dir": params.Directory(),
@@ -20,7 +23,9 @@ Specs: :class:`Int`, :class:`Float`, :class:`Percentile`, :class:`Bool`, :class:
 :class:`Device`, :class:`Directory`, :class:`ExistingFile`, :class:`ListOf` and :class:`Pair`.
 A bound may be a callable of the values given to the parameters checked before it (a check
 across parameters); its message shows the bound's value. ``tests/test_parameter_schemas.py``
-makes every notebook's schema name exactly the parameters of its ``parameters`` cell.
+makes every notebook's schema name exactly the parameters of its ``parameters`` cell, and its
+quick values pass the schema, differ from the defaults and read the same from the source as at
+run time.
 """
 
 from __future__ import annotations
@@ -60,8 +65,29 @@ def _bound(bound: Bound, name: str, given: Mapping[str, Any]):
                         "before it; list that parameter earlier") from None
 
 
+class _NoQuickValue:
+    """The ``quick`` of a spec whose parameter keeps its default in quick mode."""
+
+    def __repr__(self) -> str:
+        return "NO_QUICK_VALUE"
+
+
+NO_QUICK_VALUE = _NoQuickValue()
+
+
+@dataclass(frozen=True)
+
+
 class Spec:
-    """What one parameter may be; :meth:`check` returns the value normalised or raises ParameterError."""
+    """What one parameter may be; :meth:`check` returns the value normalised or raises ParameterError.
+
+    ``quick`` (keyword only, every spec): the parameter's small value for ``--mode quick`` (``make
+    test``, ``QUICK=1``), a Python literal; left out, quick mode keeps the default. It is the only
+    place a quick value is written: ``tools/execute_notebook.py`` and ``tools/reader_view.py`` read
+    it from the source (:func:`quick_values` is the same reading at run time).
+    """
+
+    quick: object = field(default=NO_QUICK_VALUE, kw_only=True)
 
     def check(self, name: str, value: object, given: Mapping[str, Any]) -> Any:
         raise NotImplementedError
@@ -238,6 +264,11 @@ class Pair(Spec):
         return out
 
 
+def quick_values(schema: Mapping[str, Spec]) -> dict[str, Any]:
+    """``{name: quick value}`` of the specs of ``schema`` that have one, in the schema's order."""
+    return {name: spec.quick for name, spec in schema.items() if spec.quick is not NO_QUICK_VALUE}
+
+
 def check_parameters(namespace: Mapping[str, Any], schema: Mapping[str, Spec]) -> dict[str, Any]:
     """Check every parameter of ``schema`` in ``namespace`` (a notebook's ``globals()``), in the schema's order.
 
@@ -273,6 +304,7 @@ __all__ = [
     "Float",
     "Int",
     "ListOf",
+    "NO_QUICK_VALUE",
     "Pair",
     "PercentileList",
     "ParameterError",
@@ -286,4 +318,5 @@ __all__ = [
     "check_int",
     "check_parameters",
     "check_percentile",
+    "quick_values",
 ]

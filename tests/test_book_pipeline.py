@@ -33,9 +33,6 @@ kernelspec:
   display_name: Python 3
   language: python
   name: python3
-drs_book:
-  quick_parameters:
-    seconds: 0.1
 ---
 
 # A tiny chapter
@@ -50,11 +47,16 @@ quick = False         # small, fast run
 ```
 
 ```{{code-cell}} ipython3
-def check_float(name, value, minimum):  # stands in for drs_book.params (no torch import: fast)
-    if not isinstance(value, (int, float)) or value < minimum:
-        raise ValueError(f"parameter {{name!r}}: got {{value!r}}; allowed: a number >= {{minimum}}")
+def check_parameters(namespace, schema):  # stands in for drs_book.params (no torch import: fast)
+    for name, minimum in schema.items():
+        if not isinstance(namespace[name], (int, float)) or namespace[name] < minimum:
+            raise ValueError(f"parameter {{name!r}}: got {{namespace[name]!r}}; allowed: a number >= {{minimum}}")
 
-check_float("seconds", seconds, minimum=0.0)
+def Float(minimum, quick):  # a spec: its minimum here, its quick value read by the runner from the source
+    return minimum
+
+PARAMETERS = {{"seconds": Float(minimum=0.0, quick=0.1)}}
+check_parameters(globals(), PARAMETERS)
 ```
 
 ```{{code-cell}} ipython3
@@ -97,7 +99,7 @@ def test_machine_cells_are_hidden_and_prose_stays(tmp_path):
     counts = reader_view.prepare(notebook, tmp_path / "tiny.md", REPO, facts_for_tests())
     assert counts == {"injected": 1, "check": 1, "nbval": 1, "folded_parameters": 1}
     hidden = [c.source.splitlines()[0] for c in notebook.cells if "remove-cell" in c.metadata.get("tags", [])]
-    assert hidden == ["# Parameters", "def check_float(name, value, minimum):  # stands in for drs_book.params (no torch import: fast)", "# NBVAL_CHECK_OUTPUT"]
+    assert hidden == ["# Parameters", "def check_parameters(namespace, schema):  # stands in for drs_book.params (no torch import: fast)", "# NBVAL_CHECK_OUTPUT"]
     work = next(c for c in notebook.cells if c.source.startswith("import time"))
     assert "remove-cell" not in work.metadata.get("tags", [])
     # Title, then the two generated boxes, then the author's prose.

@@ -4,6 +4,11 @@ Each notebook's cell after ``parameters`` holds ``PARAMETERS = {name: spec}`` an
 ``params.check_parameters(globals(), PARAMETERS)``. The tests below run that cell on the
 notebook's own defaults and quick values (it does no work), and require the schema to name
 exactly the parameters of the ``parameters`` cell: a parameter added without a check fails here.
+
+Each fact about a parameter is written once: its default (a literal) and meaning (a comment) in
+the ``parameters`` cell, what it may be and its quick value (``quick=``) in its spec. The tests
+require the front matter to hold no quick values, the runner's reading of the source to give
+the same quick values as the schema at run time, and no quick value to restate its default.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import sys
 from pathlib import Path
 
 import jupytext
+import nbformat
 import pytest
 import torch
 
@@ -20,6 +26,7 @@ from drs_book import params
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import execute_notebook  # noqa: E402
+import reader_view  # noqa: E402
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.md"))
 
@@ -73,6 +80,24 @@ def test_schema_names_exactly_the_parameters(source, monkeypatch):
 
 
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_quick_value_is_declared_once_on_its_spec(source, monkeypatch):
+    monkeypatch.chdir(REPO)
+    notebook = jupytext.read(source)
+    assert "quick_parameters" not in notebook.metadata.get("drs_book", {}), \
+        f"{source.name}: quick values belong on the specs (quick=), not in the front matter"
+    defaults, _, _, _ = _cells(source)
+    assert None not in defaults.values(), f"{source.name}: every default in the parameters cell must be a literal"
+    schema = _run_checking_cell(source)["PARAMETERS"]
+    quick = params.quick_values(schema)
+    # what the runner and the reader view read from the source is what the specs hold at run time
+    assert reader_view.quick_values(notebook, REPO) == quick
+    restated = sorted(name for name, value in quick.items() if value == defaults[name])
+    assert not restated, f"{source.name}: quick values equal to the default (leave quick= out): {restated}"
+    runner_set = sorted({"quick", "results_dir"} & set(quick))
+    assert not runner_set, f"{source.name}: the runner sets {runner_set} in quick mode; no quick= for them"
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
 def test_defaults_and_quick_values_pass_and_define_the_derived_names(source, monkeypatch, tmp_path):
     monkeypatch.chdir(REPO)
     _, _, _, quick = _cells(source)
@@ -106,6 +131,36 @@ def test_simple_specs_give_the_check_functions_messages():
     assert _message({"q": "yes"}, {"q": params.Bool()}) == "parameter 'q': got 'yes' (str); allowed: True or False"
     assert _message({"c": "x"}, {"c": params.Choice(["a", "b"])}) == "parameter 'c': got 'x' (str); allowed: one of 'a', 'b'"
     assert "parameter 'device'" in _message({"device": "gpu0"}, {"device": params.Device()})
+
+
+def test_specs_carry_their_quick_value():
+    schema = {"n": params.Int(minimum=1, quick=2), "grid": params.ListOf(params.Float(), allowed="numbers", quick=[1.0]),
+              "preset": params.Choice(["a", "b"]), "flag": params.Bool(quick=False)}
+    assert params.quick_values(schema) == {"n": 2, "grid": [1.0], "flag": False}
+    assert params.check_parameters({"n": 5, "grid": [2], "preset": "a", "flag": True}, schema)["n"] == 5  # quick: not a check
+    with pytest.raises(TypeError):
+        params.Int(1, 10, 2)  # quick is keyword only
+
+
+def test_the_runner_reads_the_quick_values_from_the_source(tmp_path):
+    cell = ('from drs_book import params\n\nPARAMETERS = {\n    "n": params.Int(minimum=1, quick=2),\n'
+            '    "grid": params.ListOf(params.Float(), allowed="numbers", quick=[1.0]),\n'
+            '    "preset": params.Choice(["a", "b"]),\n    "flag": params.Bool(quick=False),\n}\n'
+            'valid = params.check_parameters(globals(), PARAMETERS)\n')
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("n = 1\n", metadata={"tags": ["parameters"]}),
+                                               nbformat.v4.new_code_cell(cell)])
+    assert reader_view.quick_values(notebook, tmp_path) == {"n": 2, "grid": [1.0], "flag": False}
+    # a schema imported from a module of the checkout is read from that module
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "chapter.py").write_text(cell.replace("valid = params.check_parameters(globals(), PARAMETERS)\n", ""))
+    notebook.cells[1].source = "from pkg.chapter import PARAMETERS\nvalid = params.check_parameters(globals(), PARAMETERS)\n"
+    assert reader_view.quick_values(notebook, tmp_path) == {"n": 2, "grid": [1.0], "flag": False}
+    notebook.cells[1].source = 'PARAMETERS = {"n": params.Int(quick=2 * 2)}\n'
+    with pytest.raises(ValueError, match=r"quick=2 \* 2 is not a Python literal"):
+        reader_view.quick_values(notebook, tmp_path)
+    notebook.cells[1].source = "params.check_int('n', n)\n"
+    with pytest.raises(ValueError, match="no PARAMETERS schema"):
+        reader_view.quick_values(notebook, tmp_path)
 
 
 def test_values_come_back_normalised():

@@ -11,6 +11,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import execute_notebook  # noqa: E402
+import reader_view  # noqa: E402
 
 NOTEBOOK_01 = REPO / "notebooks" / "01_ideal_rejection_sampling.md"
 
@@ -34,7 +35,9 @@ def test_notebook_conventions(source):
     for name in ("seed", "device", "quick", "results_dir"):
         assert name in defaults, f"{source.name}: parameters cell lacks {name!r}"
     assert defaults["quick"] is False and defaults["device"] == "auto"
-    quick = notebook.metadata["drs_book"]["quick_parameters"]
+    assert "quick_parameters" not in notebook.metadata.get("drs_book", {}), \
+        f"{source.name}: quick values are written once, as quick= on the specs of PARAMETERS"
+    quick = reader_view.quick_values(notebook, REPO)
     assert set(quick) <= set(defaults), f"{source.name}: quick parameters not in the parameters cell"
     sources = [c.source for c in notebook.cells if c.cell_type == "code"]
     assert any(s.startswith("# NBVAL_CHECK_OUTPUT") for s in sources), "no cell checked by nbval"
@@ -46,7 +49,17 @@ def test_quick_mode_injects_the_notebooks_own_small_values():
     parameters = execute_notebook.build_parameters(notebook, "quick", [])
     assert parameters["quick"] is True
     assert parameters["results_dir"] == execute_notebook.QUICK_RESULTS_DIR
-    assert parameters["n_samples"] == notebook.metadata["drs_book"]["quick_parameters"]["n_samples"]
+    assert parameters["n_samples"] == reader_view.quick_values(notebook, REPO)["n_samples"]  # quick= on its spec
+    assert parameters["n_samples"] != execute_notebook.parameters_cell_names(notebook)["n_samples"]
+
+
+def test_quick_values_left_in_the_front_matter_are_refused():
+    """The front matter used to hold a second copy of the quick values: one found there stops the run."""
+    notebook = jupytext.read(NOTEBOOK_01)
+    notebook.metadata["drs_book"] = {"quick_parameters": {"n_samples": 100}}
+    for mode in ("quick", "full"):
+        with pytest.raises(SystemExit, match="quick_parameters is not read.*quick= on its parameter's spec"):
+            execute_notebook.build_parameters(notebook, mode, [])
 
 
 def test_overrides_are_parsed_as_literals():

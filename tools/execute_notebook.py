@@ -4,9 +4,10 @@
     python tools/execute_notebook.py notebooks/01_x.md out.ipynb --mode quick -p seed 3
 
 * ``--mode full`` runs the notebook's own (paper-scale) defaults.
-* ``--mode quick`` injects ``quick=True`` plus the small values the notebook itself lists
-  under ``drs_book: quick_parameters:`` in its front matter, and sends results to a
-  separate folder so that quick runs never overwrite paper-scale results.
+* ``--mode quick`` injects ``quick=True`` plus the small values the notebook itself gives
+  as ``quick=`` on the specs of its ``PARAMETERS`` schema (read from the source by
+  ``reader_view.quick_values``), and sends results to a separate folder so that quick runs
+  never overwrite paper-scale results.
 * ``-p NAME VALUE`` overrides one parameter (VALUE is read as a Python literal, else as a
   string). A name the notebook's ``parameters`` cell does not define is refused before
   anything runs.
@@ -86,8 +87,14 @@ def parse_value(text: str) -> object:
 def build_parameters(notebook, mode: str, overrides: list[tuple[str, str]]) -> dict[str, object]:
     defaults = parameters_cell_names(notebook)
     parameters: dict[str, object] = {}
+    if "quick_parameters" in notebook.metadata.get("drs_book", {}):
+        raise SystemExit("error: the front matter's drs_book.quick_parameters is not read: a quick value is "
+                         "written once, as quick= on its parameter's spec in the PARAMETERS schema")
+    try:  # read in every mode, so that a schema the reader view cannot read stops the run before it starts
+        quick = reader_view.quick_values(notebook, REPO_ROOT)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
     if mode == "quick":
-        quick = notebook.metadata.get("drs_book", {}).get("quick_parameters", {})
         parameters.update(quick)
         parameters["quick"] = True
         if "results_dir" in defaults:

@@ -10,7 +10,9 @@ compares every cell (tags such as ``remove-cell`` only matter to Jupyter Book).
 * the ``parameters`` cell is folded (``hide-input``) unless the page hides it.
 * under the chapter's title: a "How this page was computed" note (mode, parameters given,
   execution time, what came from the model cache) and a folded "Rerun this chapter" box
-  generated from the notebook itself (commands, parameter table, how to install drs_lib).
+  generated from the notebook itself (commands, how to install drs_lib, and a parameter table:
+  defaults and meanings from the ``parameters`` cell, quick values from the ``quick=`` of the
+  specs of its ``PARAMETERS`` schema, :func:`quick_values`).
   A page whose front matter says ``drs_book: {boxes: end}`` (the landing page, whose first
   screen is its answer) gets both at its end instead.
 """
@@ -80,6 +82,60 @@ def parameter_table(source: str) -> list[Parameter]:
     return rows
 
 
+SCHEMA = "PARAMETERS"
+
+
+def checking_cell(notebook):
+    """The code cell right after ``parameters`` (papermill's injected cell skipped), or None."""
+    index = parameters_index(notebook)
+    if index is None:
+        return None
+    return next((c for c in notebook.cells[index + 1 :]
+                 if c.cell_type == "code" and "injected-parameters" not in tags(c)), None)
+
+
+def _schema_literal(source: str, where: str, repo_root: Path) -> ast.Dict | None:
+    """The ``PARAMETERS = {...}`` dict of ``source``, or of the module it is imported from."""
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Dict):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == SCHEMA for t in targets):
+                return node.value
+        if isinstance(node, ast.ImportFrom) and node.module and any(a.name == SCHEMA and a.asname in (None, SCHEMA)
+                                                                    for a in node.names):
+            module = repo_root / (node.module.replace(".", "/") + ".py")
+            if not module.is_file():
+                raise ValueError(f"{where}: {SCHEMA} is imported from {node.module}, not a module of this checkout")
+            return _schema_literal(module.read_text(), str(module.relative_to(repo_root)), repo_root)
+    return None
+
+
+def quick_values(notebook, repo_root: Path) -> dict[str, object]:
+    """The notebook's quick values, read from its source: the ``quick=`` literal of each spec of its
+    ``PARAMETERS`` schema (in the checking cell, or in the module that cell imports it from).
+
+    The one place quick values are written (``drs_book.params.Spec``); read without running the
+    notebook's code, so the runner imports no torch. ``tests/test_parameter_schemas.py`` checks
+    that this reading equals ``params.quick_values(PARAMETERS)`` at run time.
+    """
+    cell = checking_cell(notebook)
+    schema = _schema_literal(cell.source, "the checking cell", repo_root) if cell is not None else None
+    if schema is None:
+        raise ValueError(f"no {SCHEMA} schema in the cell after the parameters cell")
+    values: dict[str, object] = {}
+    for key, spec in zip(schema.keys, schema.values):
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            raise ValueError(f"{SCHEMA}: every key must be a parameter's name as a string, got {ast.unparse(key)}")
+        for keyword in spec.keywords if isinstance(spec, ast.Call) else []:
+            if keyword.arg == "quick":
+                try:
+                    values[key.value] = ast.literal_eval(keyword.value)
+                except ValueError:
+                    raise ValueError(f"{SCHEMA}[{key.value!r}]: quick={ast.unparse(keyword.value)} "
+                                     "is not a Python literal") from None
+    return values
+
+
 def hide_machine_cells(notebook) -> dict[str, int]:
     """Tag the cells readers should not see or should see folded; returns counts per kind."""
     counts = {"injected": 0, "check": 0, "nbval": 0, "folded_parameters": 0}
@@ -100,13 +156,10 @@ def hide_machine_cells(notebook) -> dict[str, int]:
         if HIDDEN not in tags(parameters):
             add_tag(parameters, FOLDED)
             counts["folded_parameters"] = 1
-        for cell in notebook.cells[index + 1 :]:
-            if cell.cell_type != "code" or "injected-parameters" in tags(cell):
-                continue
-            if "check_" in cell.source:  # the drs_book.params checks (DEVELOPING.md convention)
-                add_tag(cell, HIDDEN)
-                counts["check"] += 1
-            break
+        check = checking_cell(notebook)
+        if check is not None and "check_" in check.source:  # the drs_book.params checks (DEVELOPING.md convention)
+            add_tag(check, HIDDEN)
+            counts["check"] += 1
     return counts
 
 
@@ -128,7 +181,7 @@ def rerun_box(notebook, source: Path, repo_root: Path) -> str:
         relative = Path("notebooks") / source.name
     index = parameters_index(notebook)
     rows = parameter_table(notebook.cells[index].source) if index is not None else []
-    quick = notebook.metadata.get("drs_book", {}).get("quick_parameters", {})
+    quick = quick_values(notebook, repo_root)
     stem = source.stem
     name, value = EXAMPLE_OVERRIDE if any(r.name == EXAMPLE_OVERRIDE[0] for r in rows) else (
         (rows[0].name, rows[0].default) if rows else ("NAME", "VALUE"))

@@ -22,16 +22,16 @@ from drs_lib.training.train import sample_generators, seed_generator
 
 __all__ = ["PARAMETERS", "quick_note", "snapshot_runs", "metric_references", "field_scores"]
 
-#: what each parameter of chapter 02's parameters cell may be; checked in this order before any work
+#: what each parameter of chapter 02's parameters cell may be, and its quick value; checked in order before any work
 PARAMETERS: dict[str, params.Spec] = {
     "seed": params.Int(minimum=0),
-    "n_seeds": params.Int(minimum=2),
-    "n_samples": params.Int(minimum=100),
-    "burn_in_samples": params.Int(minimum=1),
+    "n_seeds": params.Int(minimum=2, quick=2),
+    "n_samples": params.Int(minimum=100, quick=2000),
+    "burn_in_samples": params.Int(minimum=1, quick=2000),
     "gamma_percentile": params.Percentile(),
-    "gan_preset": params.Choice(sorted(regime.GAN_PRESETS)),
-    "metric_points": params.Int(minimum=10, maximum=lambda given: given["n_samples"]),
-    "tradeoff_percentiles": params.PercentileList(holds=("gamma_percentile",)),
+    "gan_preset": params.Choice(sorted(regime.GAN_PRESETS), quick="quick"),
+    "metric_points": params.Int(minimum=10, maximum=lambda given: given["n_samples"], quick=500),
+    "tradeoff_percentiles": params.PercentileList(holds=("gamma_percentile",), quick=[80.0, 95.0]),
     "device": params.Device(),
     "quick": params.Bool(),
     "use_cache": params.Bool(),

@@ -16,20 +16,21 @@ from drs_lib.problems.digits import available_datasets
 
 __all__ = ["PARAMETERS", "paired_claim", "before_after_table"]
 
-#: what each parameter of chapter 07's parameters cell may be; checked in this order before any work
+#: what each parameter of chapter 07's parameters cell may be, and its quick value; checked in order before any work
 PARAMETERS: dict[str, params.Spec] = {
     "seed": params.Int(minimum=0),
-    "n_models": params.Int(minimum=2),
-    "gan_steps": params.Int(minimum=1),
-    "classifier_steps": params.Int(minimum=1),
-    "head_fake": params.Int(minimum=100),
-    "head_steps": params.Int(minimum=1),
-    "burn_in_samples": params.Int(minimum=100),
+    "n_models": params.Int(minimum=2, quick=3),
+    "gan_steps": params.Int(minimum=1, quick=150),
+    "classifier_steps": params.Int(minimum=1, quick=400),
+    "head_fake": params.Int(minimum=100, quick=1000),
+    "head_steps": params.Int(minimum=1, quick=100),
+    "burn_in_samples": params.Int(minimum=100, quick=1000),
     "gamma_percentile": params.Percentile(),
-    "n_samples": params.Int(minimum=100),
-    "n_repeats": params.Int(minimum=2),
+    "n_samples": params.Int(minimum=100, quick=500),
+    "n_repeats": params.Int(minimum=2, quick=2),
     "sweep_percentiles": params.ListOf(params.Percentile(), min_length=2,
-                                       allowed="a list of at least two percentiles in [0, 100]"),
+                                       allowed="a list of at least two percentiles in [0, 100]",
+                                       quick=[0.0, 80.0]),
     "dataset": params.Choice(available_datasets()),
     "device": params.Device(),
     "quick": params.Bool(),
