@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -17,12 +18,11 @@ from drs_book import style
 
 import matplotlib.patches
 import matplotlib.pyplot as plt
-import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 
-__all__ = ["scatter_panels", "sweep_plot"]
+__all__ = ["scatter_panels", "snapshot_pairs"]
 
 
 def _numpy(x: Tensor):
@@ -90,20 +90,53 @@ def scatter_panels(panels: Mapping[str, Tensor], *, means: Tensor | None = None,
     return style.finish(fig, alt)
 
 
-def sweep_plot(frame, *, x: str, y: str, hue: str, xlabel: str | None = None, ylabel: str | None = None,
-               reference: float | None = None, reference_label: str | None = None, size=None,
-               alt: str | None = None) -> Figure:
-    """Mean ± std over seeds of ``y`` against ``x`` for each ``hue`` (a tidy pandas frame)."""
+def snapshot_pairs(frame, *, x: str, y: str, hue: str, unit: str = "seed", order: Sequence[str] | None = None,
+                   xlabel: str = "GAN iteration", ylabel: str | None = None, reference: float | None = None,
+                   reference_label: str | None = None, alt: str | None = None) -> Figure:
+    """``y`` at a few snapshots ``x`` per method ``hue``: paired points per model, not a curve.
+
+    One group per method (in ``order``), named under the axis; inside it one categorical position
+    per snapshot, labelled with its step (``f"{step:,}"``). A thin grey line joins each model's
+    (``unit``) values from snapshot to snapshot, and a marker in the method's book colour
+    (:func:`drs_book.style.method_colour`) gives the mean ± std over models at each. With two
+    snapshots this draws two points of training as two points, not as a trend.
+    """
+    methods = list(order) if order is not None else list(dict.fromkeys(frame[hue]))
+    steps = sorted(frame[x].unique())
+    inside = np.linspace(-0.22, 0.22, len(steps)) if len(steps) > 1 else np.zeros(1)
     with style.context():
-        fig, ax = plt.subplots(figsize=size or style.page_figsize(aspect=0.5, fraction=0.85), constrained_layout=True)
-        sns.lineplot(data=frame, x=x, y=y, hue=hue, marker="o", errorbar="sd", ax=ax)
+        # Narrower than the column, with larger text than the book's default: it stays legible when
+        # a phone shrinks it to the width of its column (about 360 px).
+        fig, ax = plt.subplots(figsize=(5.2, 3.5), constrained_layout=True)
+        for group, method in enumerate(methods):
+            part = frame[frame[hue] == method].pivot_table(index=unit, columns=x, values=y).reindex(columns=steps)
+            where = group + inside
+            for _, values in part.iterrows():
+                ax.plot(where, values.to_numpy(), color="0.7", lw=0.8, marker="o", ms=2.5, zorder=1)
+            ax.errorbar(where, part.mean().to_numpy(), yerr=part.std(ddof=1).fillna(0).to_numpy(), fmt="o", ms=8,
+                        capsize=4, lw=1.8, color=style.method_colour(method, group), markeredgecolor="white",
+                        markeredgewidth=0.8, zorder=3)
+        ax.plot([], [], color="0.7", lw=0.8, marker="o", ms=2.5, label="one model")
         if reference is not None:
-            ax.axhline(reference, color="0.5", ls="--", lw=1, label=reference_label)
-        ax.set_xlabel(xlabel or x)
-        ax.set_ylabel(ylabel or y)
-        ax.legend()
+            ax.axhline(reference, color="0.3", ls="--", lw=1.2, label=reference_label, zorder=2)
+        ax.set_xticks([g + d for g in range(len(methods)) for d in inside],
+                      [f"{int(step):,}" for _ in methods for step in steps])
+        ax.set_xlim(-0.5, len(methods) - 0.5)
+        ax.grid(axis="x", visible=False)
+        names = ax.secondary_xaxis("bottom")
+        names.set_xticks(range(len(methods)), [method.replace(" ", "\n", 1) for method in methods])
+        names.tick_params(length=0, pad=22, labelsize=12)
+        for label, method in zip(names.get_xticklabels(), methods):
+            label.set_color(style.method_colour(method, methods.index(method)))
+        for group in range(1, len(methods)):
+            ax.axvline(group - 0.5, color="0.85", lw=0.8, zorder=0)
+        names.set_xlabel(f"{xlabel}, by method", fontsize=11)
+        ax.set_ylabel(ylabel or y, fontsize=12)
+        ax.tick_params(labelsize=11)
+        fig.legend(loc="outside lower center", ncols=2, fontsize=11, frameon=False)
     if alt is None:
-        groups = ", ".join(str(v) for v in dict.fromkeys(frame[hue]))
-        alt = (f"Line plot of {ylabel or y} (mean over seeds, band: ± one std) against {xlabel or x}, "
-               f"one line each for {groups}" + (f"; dashed line: {reference_label or 'reference'}" if reference is not None else "") + ".")
+        shown = " and ".join(f"{int(step):,}" for step in steps)
+        alt = (f"Dot plot of {ylabel or y} at {xlabel} {shown}, one group each for {', '.join(methods)}: per "
+               f"group, the mean over models at each snapshot with a bar of ± one std, and a thin grey line per "
+               f"model joining its values" + (f"; dashed line: {reference_label or 'reference'}" if reference is not None else "") + ".")
     return style.finish(fig, alt)

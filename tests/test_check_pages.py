@@ -18,7 +18,7 @@ def clean_facts(**changes) -> dict:
         "tables": [{"name": "table", "headRows": [["method", "modes"]], "rowHeaders": [None]}],
         "images": [{"src": "ab12.png", "loaded": True, "natural": 1536, "shown": 768, "alt": "A scatter plot of samples",
                     "raster": True, "inArticle": True}],
-        "pageWidth": 400, "windowWidth": 400, "columnWidth": 768,
+        "pageWidth": 400, "windowWidth": 400, "columnWidth": 768, "pageHeight": 6_000,
         "bold": [{"text": "Data.", "glued": [], "lead": True}, {"text": "2,000", "glued": ["2,000"], "lead": False}],
         "provenance": {"commit": "a696a0d", "links": [{"href": "../../_static/data/results/02.csv", "exists": True}]},
         "scrollBoxes": [{"what": "table", "hidden": 0, "cue": False}], "searches": 1,
@@ -64,6 +64,17 @@ def test_each_defect_is_named():
     assert checks(clean_facts(images=[{**image, "natural": 779, "shown": 768}])) == ["dpi"]  # 97 dpi
     assert checks(clean_facts(images=[{**image, "alt": "../../_images/ab12.png"}])) == ["alt"]
     assert checks(clean_facts(images=[{**image, "loaded": False, "natural": 0}])) == ["images"]
+
+
+def test_a_page_longer_than_the_limit_at_1400_px_fails():
+    # Issue 27: chapter 06 read 13,648 px at 1,400 px wide; a page may be at most MAX_PAGE_HEIGHT_PX long.
+    limit = check_pages.MAX_PAGE_HEIGHT_PX
+    assert limit == 10_000
+    assert checks(clean_facts(pageHeight=13_648)) == ["page-height"]
+    assert checks(clean_facts(pageHeight=limit)) == []
+    assert checks(clean_facts(pageHeight=limit + 1)) == ["page-height"]
+    assert checks(clean_facts(pageHeight=30_000), width=400) == [], "a phone's page is longer; judged at 1400 px only"
+    assert "page-height" in check_pages.CHECKS
 
 
 def failure(page: str, check: str) -> check_pages.Failure:

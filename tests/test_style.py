@@ -132,12 +132,13 @@ def library_figures():
 
     sweep = pd.DataFrame({"percentile": np.repeat([50.0, 80.0, 95.0], 2), "seed": [0, 1] * 3,
                           "acceptance_rate": rng.uniform(0.1, 0.9, 6), "inception_score": rng.uniform(5, 9, 6)})
-    frame = pd.DataFrame({"step": np.tile([1, 2, 3], 4), "value": rng.normal(size=12), "method": np.repeat(["a", "b"], 6)})
+    frame = pd.DataFrame({"step": np.tile([1, 2, 3], 4), "value": rng.normal(size=12), "method": np.repeat(["a", "b"], 6),
+                          "seed": np.tile(np.repeat([0, 1], 3), 2)})
     images = torch.rand(20, 1, 8, 8) * 2 - 1
     F = np.concatenate([rng.normal(size=1000), [20.0]])
     return {
         "scatter_panels (7 panels asked in one row)": lambda: plotting.scatter_panels(samples, means=means, std=0.05, ncols=7, size=2.2),
-        "sweep_plot": lambda: plotting.sweep_plot(frame, x="step", y="value", hue="method", reference=0.0),
+        "snapshot_pairs": lambda: plotting.snapshot_pairs(frame, x="step", y="value", hue="method", reference=0.0),
         "figure1_left": lambda: plotting_ideal.figure1_left(problem, rng.normal(size=500), rng.normal(size=500)),
         "F_and_F_hat": lambda: plotting_ideal.F_and_F_hat(drs, 1.0),
         "logit_comparison": lambda: plotting_ideal.logit_comparison(np.linspace(-4, 4, 50), np.zeros(50), np.zeros((2, 50))),
@@ -158,6 +159,27 @@ def test_every_library_figure_is_legible_page_wide_and_has_alt_text(name):
     assert len(columns) <= style.MAX_PANELS_PER_ROW
     assert callable(fig._repr_mimebundle_), "finished with style.finish"
     assert len(fig.drs_alt_text.split()) >= 12, fig.drs_alt_text
+    plt.close(fig)
+
+
+def test_snapshot_pairs_draws_two_snapshots_as_paired_points_legible_on_a_phone():
+    # Figure 02-A: two snapshots of training are two categorical positions per method (not a time axis),
+    # one grey line per model, the mean ± std in the method's colour; legible at a phone's column (~360 px).
+    rng = np.random.default_rng(0)
+    methods = ["Without DRS", "DRS (No FT)", "DRS (KeepTraining)"]
+    frame = pd.DataFrame([{"seed": s, "step": step, "method": m, "pct": rng.uniform(50, 90)}
+                          for s in range(10) for step in (3000, 6500) for m in methods])
+    fig = plotting.snapshot_pairs(frame, x="step", y="pct", hue="method", ylabel="% high quality", reference=70.0,
+                                  reference_label="paper's baseline (70 %)")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["3,000", "6,500"] * 3
+    grey = [line for line in ax.get_lines() if line.get_color() == "0.7" and len(line.get_xdata()) == 2]
+    assert len(grey) == 10 * len(methods), "one line per model and method"
+    assert all(np.ptp(line.get_xdata()) < 0.5 for line in grey), "a model's line stays inside its method's group"
+    colours = {matplotlib.colors.to_hex(c.lines[0].get_color()) for c in ax.containers}
+    assert colours == {style.method_colour(m) for m in methods}
+    style.check_legible(fig, display_width_px=360)
+    assert "3,000 and 6,500" in fig.drs_alt_text
     plt.close(fig)
 
 

@@ -23,6 +23,8 @@ and a 400 px wide window. Checks, per page and width (name: what fails it):
 * ``figure-label``: two figures on one page share a label ("Figure 06-B." twice).
 * ``interval-range``: a printed interval of a percentage reaches below 0 % or above 100 %.
 * ``page-width`` (400 px): the page itself scrolls sideways on a phone.
+* ``page-height`` (1400 px): the page is longer than :data:`MAX_PAGE_HEIGHT_PX` CSS pixels
+  (``document.documentElement.scrollHeight``, with folded boxes closed, as a reader first sees it).
 * ``dpi`` (1400 px): a raster image is shown at under 150 dpi relative to its CSS size
   (naturalWidth / displayed width x 96).
 * ``alt``: an image has no alt text, or only its file name (a hash).
@@ -63,12 +65,17 @@ from pathlib import Path
 WIDTHS = (1400, 400)
 CHECKS = ("offline", "images", "math", "errors", "nbval", "placeholder", "truncated", "header-row",
           "index", "headers", "overflow", "page-width", "dpi", "alt", "markup", "figure-label", "interval-range",
-          "bold", "provenance", "scroll-cue", "search", "explorer")
+          "bold", "provenance", "scroll-cue", "search", "explorer", "page-height")
 MARKUP = re.compile(r"\{(glue|glue:text|glue:md|glue:figure|doc|ref|cite|cite:p|cite:t|numref|eq)\}`?")
 FIGURE_LABEL = re.compile(r"^(Figure [0-9A-Za-z]+(?:[-–][0-9A-Za-z]+)?)(?: \(paper\))?\.")
 PERCENT_INTERVAL = re.compile(r"\[([−-]?\d+(?:\.\d+)?), ([−-]?\d+(?:\.\d+)?)\] ?%")
 HEIGHT = 900
 MIN_DPI = 150.0
+# Issue 27: a chapter should read in one sitting; past this height (CSS px, 1400 px wide, folds closed)
+# split it, or fold its supporting material (diagnostics, per-model tables) into closed dropdowns.
+# make check-book measures the quick book, whose pages came out within a few per cent of the full
+# book's (chapter 06 before the folds: 13,811 px quick, 13,648 full), so a page near the line needs margin.
+MAX_PAGE_HEIGHT_PX = 10_000
 SKIP_PAGES = {"genindex.html", "search.html"}
 
 # Runs in the page; returns the facts the checks need (all measured by the browser).
@@ -82,6 +89,7 @@ async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     try { await MathJax.startup.promise; mathjax = 'ok'; } catch (e) { mathjax = 'failed: ' + e; }
   }
+  const pageHeight = document.documentElement.scrollHeight;  // images loaded, math typeset, folds closed
   const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
   const column = article.getBoundingClientRect();
   const clone = article.cloneNode(true);
@@ -185,7 +193,7 @@ async () => {
     typeset: document.querySelectorAll('mjx-container').length,
     mathErrors: document.querySelectorAll('mjx-merror').length,
     proseText, markupText, captions, fullText: article.innerText, overflowing, images, cells, tables, errors, strays,
-    pageWidth: document.documentElement.scrollWidth, windowWidth: window.innerWidth,
+    pageWidth: document.documentElement.scrollWidth, windowWidth: window.innerWidth, pageHeight,
     columnWidth: column.width,
   };
 }
@@ -332,6 +340,9 @@ def evaluate(page: str, width: int, facts: dict, requests: list[str]) -> list[Fa
             why = provenance_failure(facts["provenance"])
             if why:
                 fail("provenance", why)
+        if facts.get("pageHeight", 0) > MAX_PAGE_HEIGHT_PX:
+            fail("page-height", f"the page is {facts['pageHeight']:,} px long at {width} px wide (at most "
+                                f"{MAX_PAGE_HEIGHT_PX:,}, issue 27): fold supporting material or split the page")
     if facts.get("searches", 1) > 1:
         fail("search", f"{facts['searches']} search boxes or buttons shown (one is enough)")
     for box in facts.get("scrollBoxes", []):
