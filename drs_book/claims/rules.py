@@ -16,23 +16,11 @@ from scipy import stats
 from drs_book.claims.statistics import (
     CONTRADICTED, INCONCLUSIVE, LARGER, NOT_COMPARABLE, PARTLY, REPRODUCED, SIZE_TOLERANCE, SMALLER, VERDICTS,
     ClaimError, Comparison, Present, Side, _check_side, _decide_text, _mean_std, _num, _pct, _range, interval,
-    models_to_decide, present,
+    _as_needed, _needed, models_to_decide, present,
 )
 
 
 # --------------------------------------------------------------------------- verdict rules
-
-
-def _needed(verdict: str, std: float, distance: float, n: int, confidence: float) -> int | None:
-    """:func:`models_to_decide` for an inconclusive verdict (None otherwise)."""
-    return models_to_decide(std, distance, n, confidence) if verdict == INCONCLUSIVE else None
-
-
-def _as_needed(verdict: str, needed: int | None) -> float:
-    """The ``models_needed`` field: the count, ``inf`` when no number would decide, NaN when decided."""
-    if verdict != INCONCLUSIVE:
-        return math.nan
-    return math.inf if needed is None else float(needed)
 
 
 @dataclass(frozen=True)

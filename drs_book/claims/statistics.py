@@ -140,6 +140,18 @@ def models_to_decide(std: float, distance: float, n: int, confidence: float) -> 
     return None
 
 
+def _needed(verdict: str, std: float, distance: float, n: int, confidence: float) -> int | None:
+    """:func:`models_to_decide` for an inconclusive verdict (None otherwise)."""
+    return models_to_decide(std, distance, n, confidence) if verdict == INCONCLUSIVE else None
+
+
+def _as_needed(verdict: str, needed: int | None) -> float:
+    """The ``models_needed`` field: the count, ``inf`` when no number would decide, NaN when decided."""
+    if verdict != INCONCLUSIVE:
+        return math.nan
+    return math.inf if needed is None else float(needed)
+
+
 def _decide_text(m: int | None, over: str) -> str:
     if m is None:
         return " No number of further " + over + " at this mean would decide it."
