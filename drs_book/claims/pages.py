@@ -5,12 +5,13 @@ Part of :mod:`drs_book.claims`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
 from drs_book.claims.ledger import ClaimRecord, find_upwards, records
-from drs_book.claims.statistics import ClaimError
+from drs_book.claims.statistics import INCONCLUSIVE, ClaimError
 
 
 def link(record: ClaimRecord, docs_folder: str = "/book/executed", text: str | None = None) -> str:
@@ -104,15 +105,15 @@ def undecided_table(frame: pd.DataFrame, docs_folder: str = "/book/executed") ->
     this book's build (at most :data:`REACH_FACTOR` times the models it trains). '' when there are none."""
     rows = []
     for r in records(frame):
-        if not (r.is_claim and r.verdict == "inconclusive"):
+        if not (r.is_claim and r.verdict == INCONCLUSIVE):
             continue
         needed, n = r.check.models_needed, r.check.n_seeds
-        if needed != needed:  # NaN: a rule without a power estimate (a count of seeds, k of n)
+        if math.isnan(needed):  # a rule without a power estimate (a count of seeds, k of n)
             decide, reach = "not estimated by its rule", "—"
-        elif needed == float("inf"):
+        elif math.isinf(needed):
             decide, reach = "none: the mean sits on the rule's edge", "no"
         else:
-            factor = needed / n if n else float("inf")
+            factor = needed / n if n else math.inf
             decide = f"about {int(needed)} ({factor:.1f}× the models trained)"
             reach = ("yes: a longer build" if factor <= REACH_FACTOR else
                      f"no: {factor:.1f}× the chapter's GAN training, beyond the {REACH_FACTOR:g}× a 25-minute build allows")
