@@ -5,7 +5,8 @@ import torch
 
 from drs_lib.samplers import drs
 from drs_book.cache import ModelCache
-from drs_lib.nets.convnets import BCEHead, Classifier, Discriminator, DRSCritic, Generator, stage_plan
+from drs_lib.nets.convnets import BCEHead, Classifier, Discriminator, DRSCritic, Generator, NearestUpsample2x, stage_plan
+from drs_lib.training.train_images import TrainedClassifier
 from drs_lib.problems.digits import ImageDataset, available_datasets, load_dataset, register_dataset, split_dataset
 from drs_book.plotting_images import image_grid
 from drs_lib.training.train_images import get_classifier, get_image_gan
@@ -59,6 +60,40 @@ def test_conv_model_shapes(shape):
     assert critic(x).shape == (5,)
     classifier = Classifier(shape, n_classes=7, width=8, feature_dim=16)
     assert classifier(x).shape == (5, 7) and classifier.features(x).shape == (5, 16)
+
+
+def test_fast_upsampling_is_torchs_to_the_bit_with_and_without_autograd():
+    # A copy is exact on every CPU, so equality (not closeness) is the right test here.
+    x = torch.randn(3, 5, 4, 6, generator=torch.Generator().manual_seed(0))
+    reference = torch.nn.Upsample(scale_factor=2, mode="nearest")
+    fast = NearestUpsample2x()
+    with torch.no_grad():
+        assert torch.equal(fast(x), reference(x))
+        assert fast(x).is_contiguous()
+    a, b = x.clone().requires_grad_(), x.clone().requires_grad_()
+    weights = torch.randn(3, 5, 8, 12, generator=torch.Generator().manual_seed(1))
+    (fast(a) * weights).sum().backward()
+    (reference(b) * weights).sum().backward()
+    assert torch.equal(a.grad, b.grad)
+
+
+def test_a_generator_samples_the_same_with_the_fast_upsampling():
+    G = Generator((1, 8, 8), z_dim=8, width=8).eval()
+    z = torch.randn(16, 8, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        fast = G(z)
+        G.body = torch.nn.Sequential(*[torch.nn.Upsample(scale_factor=2, mode="nearest")
+                                       if isinstance(m, NearestUpsample2x) else m for m in G.body])
+        assert torch.equal(fast, G(z))
+
+
+def test_features_and_probabilities_from_one_pass_match_the_two_passes():
+    model = Classifier((1, 8, 8), n_classes=10, width=8, feature_dim=16).eval()
+    trained = TrainedClassifier(model=model, holdout_accuracy=1.0, train_seconds=0.0)
+    images = torch.randn(20, 1, 8, 8, generator=torch.Generator().manual_seed(3))
+    features, probabilities = trained.features_and_probabilities(images, batch_size=7)
+    assert torch.equal(features, trained.features(images, batch_size=7))
+    assert torch.equal(probabilities, trained.probabilities(images, batch_size=7))
 
 
 def test_stage_plan():

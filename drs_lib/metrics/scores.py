@@ -208,7 +208,8 @@ def kernel_inception_distance(
 class ClassifierScores:
     """IS, FID and KID analogues and precision/recall/density/coverage of image batches against fixed reference images.
 
-    ``classifier`` needs ``probabilities(images)`` and ``features(images)`` (see
+    ``classifier`` needs ``probabilities(images)`` and ``features(images)``, and may offer both from one
+    pass as ``features_and_probabilities(images)`` (see
     :class:`drs_lib.training.train_images.TrainedClassifier`). The reference features and statistics are
     computed once. ``kid_subset_size`` defaults to ``min(1000, n_reference)`` (the usual 1000
     cannot exceed the held-out set); ``prdc_k`` is the k of :mod:`drs_lib.metrics.prdc_metrics`.
@@ -239,6 +240,12 @@ class ClassifierScores:
         self.reference_mu, self.reference_sigma = feature_statistics(self.reference_features)
         self.reference_inception_score = inception_score(classifier.probabilities(reference_images))
 
+    def _features_and_probabilities(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        both = getattr(self.classifier, "features_and_probabilities", None)  # one pass where the classifier offers it
+        if both is not None:
+            return both(images)
+        return self.classifier.features(images), self.classifier.probabilities(images)
+
     def fid(self, images: torch.Tensor) -> float:
         """FID analogue of ``images`` against the reference images."""
         return frechet_distance(*feature_statistics(self.classifier.features(images)), self.reference_mu, self.reference_sigma)
@@ -263,7 +270,9 @@ class ClassifierScores:
 
     def __call__(self, images: torch.Tensor) -> dict[str, float]:
         """``{"inception_score": ..., "fid": ...}`` for a batch of images (any size >= 2)."""
-        return {"inception_score": inception_score(self.classifier.probabilities(images)), "fid": self.fid(images)}
+        features, probabilities = self._features_and_probabilities(images)
+        return {"inception_score": inception_score(probabilities),
+                "fid": frechet_distance(*feature_statistics(features), self.reference_mu, self.reference_sigma)}
 
     def all_scores(self, images: torch.Tensor, seed: int = 0, *, with_kid: bool = True) -> dict[str, float]:
         """IS, FID, KID (``kid`` and ``kid_std``) and ``precision``, ``recall``, ``density``, ``coverage``: one table row.
@@ -271,9 +280,9 @@ class ClassifierScores:
         Needs at least ``kid_subset_size`` images (unless ``with_kid=False``, which leaves KID, the
         slowest of them, out); features are computed once.
         """
-        features = self.classifier.features(images)
+        features, probabilities = self._features_and_probabilities(images)
         row = {
-            "inception_score": inception_score(self.classifier.probabilities(images)),
+            "inception_score": inception_score(probabilities),
             "fid": frechet_distance(*feature_statistics(features), self.reference_mu, self.reference_sigma),
         }
         if with_kid:

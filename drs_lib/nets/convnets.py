@@ -20,7 +20,8 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-__all__ = ["Generator", "Discriminator", "BCEHead", "DRSCritic", "Classifier", "SelfAttention", "stage_plan"]
+__all__ = ["Generator", "Discriminator", "BCEHead", "DRSCritic", "Classifier", "SelfAttention", "NearestUpsample2x",
+           "stage_plan"]
 
 
 def stage_plan(size: int, max_stages: int = 3) -> tuple[int, int]:
@@ -61,6 +62,22 @@ class SelfAttention(nn.Module):
         return x + self.gamma * out
 
 
+class NearestUpsample2x(nn.Module):
+    """Doubles height and width by repeating each pixel: the values of ``nn.Upsample(scale_factor=2, mode="nearest")``.
+
+    Without autograd (sampling, scoring) it copies through a broadcast view, which is about 4x faster
+    than torch's CPU ``upsample_nearest2d`` on the generator's many small feature maps; a copy is
+    exact, so the output is the same to the bit. With autograd (training) it is ``F.interpolate``
+    itself, so the gradients keep torch's summation order and training is unchanged.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.is_grad_enabled() and x.requires_grad:
+            return nn.functional.interpolate(x, scale_factor=2, mode="nearest")
+        n, c, h, w = x.shape
+        return x[:, :, :, None, :, None].expand(n, c, h, 2, w, 2).reshape(n, c, 2 * h, 2 * w)
+
+
 class Generator(nn.Module):
     """z (n, z_dim) -> images (n, c, h, w) in [-1, 1]."""
 
@@ -78,7 +95,7 @@ class Generator(nn.Module):
             blocks += [
                 nn.BatchNorm2d(widths[i]),
                 nn.ReLU(),
-                nn.Upsample(scale_factor=2, mode="nearest"),
+                NearestUpsample2x(),
                 spectral_norm(nn.Conv2d(widths[i], widths[i + 1], 3, padding=1)),
             ]
             if attention and i == 0:

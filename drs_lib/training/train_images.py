@@ -154,6 +154,20 @@ class TrainedClassifier:
         out = [self.model.features(images[i : i + batch_size].to(device)).double().cpu() for i in range(0, len(images), batch_size)]
         return torch.cat(out)
 
+    @torch.no_grad()
+    def features_and_probabilities(self, images: torch.Tensor, batch_size: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(features(images), probabilities(images))`` from one pass through the network, the same to the bit.
+
+        In eval mode dropout is the identity, so the logits are the output layer on the features.
+        """
+        device = next(self.model.parameters()).device
+        features, probabilities = [], []
+        for i in range(0, len(images), batch_size):
+            hidden = self.model.features(images[i : i + batch_size].to(device))
+            features.append(hidden.double().cpu())
+            probabilities.append(torch.softmax(self.model.output(self.model.dropout(hidden)).double(), dim=1).cpu())
+        return torch.cat(features), torch.cat(probabilities)
+
 
 def get_classifier(cache, data: dict[str, Any] | None = None, settings: dict[str, Any] | None = None, device: str | torch.device = "cpu") -> TrainedClassifier:
     """The cached classifier for a data config and settings (defaults: :data:`DEFAULT_CLASSIFIER`)."""

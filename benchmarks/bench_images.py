@@ -1,0 +1,112 @@
+"""Image sampling and scoring speed: the digits generator's upsampling and the classifier's passes.
+
+    .venv/bin/python benchmarks/bench_images.py [--batch 8192] [--repeats 5] [--threads N]
+
+On untrained networks of the book's digits size (the generator, critic and classifier of
+:mod:`drs_lib.nets.convnets` at the sizes of ``DEFAULT_GAN`` and ``DEFAULT_CLASSIFIER``, one batch of ``--batch`` latents, as
+``TrainedGAN.decode`` draws them):
+
+* **Generator forward** with :class:`~drs_lib.nets.convnets.NearestUpsample2x` against a **peer**,
+  the same network with torch's ``nn.Upsample(scale_factor=2, mode="nearest")`` (what it used
+  before); both give the same samples to the bit (checked here). Beside them what a DRS sampler
+  cannot avoid per proposal, one generator and one critic forward (``G + D``), with its arithmetic
+  rate (convolutions and matrix products counted by ``torch.utils.flop_counter``) against the
+  **floor** rate of one 2048 x 2048 matrix product on the same machine: the ratio says how far the
+  small convolutions of 8 x 8 images sit from what the cores can do.
+* **Scoring a set** (IS, FID, PRDC without KID, ``ClassifierScores.all_scores``) with the
+  classifier's one-pass ``features_and_probabilities`` against the two passes it replaced.
+
+Each entry is the median over ``--repeats`` runs, timed in turn so that drifting load hits all
+alike. Timings on a shared machine are noisy: run it on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from drs_lib.metrics.scores import ClassifierScores
+from drs_lib.nets.convnets import Classifier, Discriminator, Generator, NearestUpsample2x
+from drs_lib.training.train_images import DEFAULT_CLASSIFIER, DEFAULT_GAN, TrainedClassifier
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _with_torch_upsampling(G: Generator) -> Generator:
+    slow = Generator(G.image_shape, G.z_dim, DEFAULT_GAN["width"], DEFAULT_GAN["attention"])
+    slow.load_state_dict(G.state_dict())
+    slow.body = torch.nn.Sequential(*[torch.nn.Upsample(scale_factor=2, mode="nearest") if isinstance(m, NearestUpsample2x)
+                                      else m for m in slow.body])
+    return slow.eval()
+
+
+class _TwoPasses:
+    """The classifier as scoring used it before: features and probabilities from separate passes."""
+
+    def __init__(self, trained: TrainedClassifier) -> None:
+        self.features, self.probabilities = trained.features, trained.probabilities
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=8192)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    G = Generator(z_dim=DEFAULT_GAN["z_dim"], width=DEFAULT_GAN["width"], attention=DEFAULT_GAN["attention"]).eval()
+    D = Discriminator(width=DEFAULT_GAN["width"], attention=DEFAULT_GAN["attention"]).eval()
+    slow = _with_torch_upsampling(G)
+    z = torch.randn(args.batch, G.z_dim, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        same = torch.equal(G(z), slow(z))
+        runs = {"fast": [], "torch": [], "G+D": []}
+        for _ in range(args.repeats):
+            runs["torch"].append(_timed(lambda: slow(z)))
+            runs["fast"].append(_timed(lambda: G(z)))
+            runs["G+D"].append(_timed(lambda: D(G(z))))
+        with FlopCounterMode(display=False) as counter:
+            D(G(z))
+        a = torch.randn(2048, 2048)
+        a @ a
+        matmul = statistics.median(_timed(lambda: a @ a) for _ in range(args.repeats))
+    median = {k: statistics.median(v) for k, v in runs.items()}
+    rate = counter.get_total_flops() / median["G+D"] / 1e9
+    matmul_rate = 2 * 2048**3 / matmul / 1e9
+    print(f"threads {torch.get_num_threads()}, batch {args.batch}, median of {args.repeats}")
+    print(f"generator forward, torch upsampling (peer)  {median['torch'] * 1e3:8.1f} ms")
+    print(f"generator forward, NearestUpsample2x        {median['fast'] * 1e3:8.1f} ms  "
+          f"({median['torch'] / median['fast']:.2f}x faster; same samples to the bit: {same})")
+    print(f"G + D forward (what a DRS proposal costs)   {median['G+D'] * 1e3:8.1f} ms  "
+          f"({counter.get_total_flops() / 1e9:.1f} GFLOP at {rate:.0f} GFLOP/s; a 2048² matmul runs at "
+          f"{matmul_rate:.0f}, {matmul_rate / rate:.1f}x faster)")
+
+    model = Classifier(width=DEFAULT_CLASSIFIER["width"], feature_dim=DEFAULT_CLASSIFIER["feature_dim"]).eval()
+    trained = TrainedClassifier(model=model, holdout_accuracy=float("nan"), train_seconds=0.0)
+    with torch.no_grad():
+        reference = G(torch.randn(1000, G.z_dim, generator=torch.Generator().manual_seed(2)))
+        images = G(torch.randn(5000, G.z_dim, generator=torch.Generator().manual_seed(3)))
+    one_pass, two_passes = ClassifierScores(trained, reference), ClassifierScores(_TwoPasses(trained), reference)
+    same = one_pass.all_scores(images, with_kid=False) == two_passes.all_scores(images, with_kid=False)
+    scoring = {"one": [], "two": []}
+    for _ in range(args.repeats):
+        scoring["two"].append(_timed(lambda: two_passes.all_scores(images, with_kid=False)))
+        scoring["one"].append(_timed(lambda: one_pass.all_scores(images, with_kid=False)))
+    median = {k: statistics.median(v) for k, v in scoring.items()}
+    print(f"scoring 5,000 images, two classifier passes {median['two'] * 1e3:8.1f} ms")
+    print(f"scoring 5,000 images, one pass              {median['one'] * 1e3:8.1f} ms  "
+          f"({median['two'] / median['one']:.2f}x faster; same scores: {same})")
+
+
+if __name__ == "__main__":
+    main()
