@@ -112,6 +112,12 @@ def test_footer_shows_commit_data_links_needs_and_citation():
                                          [], "index.html", None, None)
     assert 'href="https://github.com/o/r"' in with_remote and "uncommitted" not in with_remote
     assert 'class="drs-data drs-data-index"' in with_remote  # a page without CSVs still links the data
+    for folder in ("/work/main", "../drs-book", "file:///srv/git/drs-book.git", "C:\\src\\drs-book"):
+        local = provenance.footer_html(provenance.GitFacts("abc1234", False, folder), "2026-12-06", [], "data.html", None, None)
+        assert folder not in local and "from commit" in local.replace("</code>", "").replace('<code class="drs-commit">', "")
+    other_host = provenance.footer_html(provenance.GitFacts("abc1234", False, "git.example.org:drs-book"), "2026-12-06",
+                                        [], "data.html", None, None)
+    assert "<code>git.example.org:drs-book</code>" in other_host
 
 
 def test_data_index_lists_every_file():

@@ -11,7 +11,8 @@ Pure functions, so the tests need no Sphinx build:
   ``.csv`` path the notebook's ``parameters`` cell names (the appendix's committed sweep);
 * :func:`read_citation`, :func:`citation_lines`, :func:`bibtex`: the citations of this companion
   and of the paper, read from ``CITATION.cff`` (never retyped);
-* :func:`footer_html`: the footer appended to every page.
+* :func:`footer_html`: the footer appended to every page (it names the origin remote unless that
+  is a folder on the building machine, as in a clone of a local checkout).
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ def build_date() -> str:
     moment = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch
               else datetime.datetime.now(datetime.timezone.utc))
     return moment.strftime("%Y-%m-%d")
+
+
+def is_local_path(remote: str) -> bool:
+    """True for a remote that is a folder on the building machine (``/work/main``, ``../x``, ``file://``, ``C:\\x``)."""
+    return remote.startswith(("/", ".", "~", "file://")) or re.match(r"[A-Za-z]:[\\/]", remote) is not None
 
 
 def web_url(remote: str | None) -> str | None:
@@ -214,8 +220,10 @@ def footer_html(git: GitFacts, date: str, data_links: list[tuple[str, str]], dat
     commit = (f'commit <code class="drs-commit">{e(git.commit)}</code>'
               + (" (with uncommitted changes)" if git.modified else "")) if git.commit else "no git commit (built outside a checkout)"
     url = web_url(git.remote)
+    # A clone of a local checkout has a folder as its origin: that says nothing to a reader elsewhere.
+    shown_remote = git.remote if git.remote and not is_local_path(git.remote) else None
     repository = (f' from <a class="drs-repository reference external" href="{e(url)}">{e(url)}</a>' if url
-                  else (f" from <code>{e(git.remote)}</code>" if git.remote else ""))
+                  else (f" from <code>{e(shown_remote)}</code>" if shown_remote else ""))
     parts = [f'<p>Built on {e(date)} from {commit}{repository}.</p>']
     if data_links:
         links = ", ".join(f'<a class="drs-data" href="{e(href)}" download>{e(label)}</a>' for label, href in data_links)
