@@ -79,3 +79,19 @@ def test_the_claims_page_shows_whole_claims_grouped_by_kind_with_what_they_rest_
     assert "Acceptance decreases along interpolations; mostly monotone" in table  # qualifiers after ';' kept
     assert "| 1 model (4 interpolation rows) |" in table and "| 5 seeds |" in table
     assert "**reproduced** †" in table and "**contradicted** (our test)" in table
+
+
+def test_the_moves_under_other_kernels_are_described_by_where_they_go():
+    def moves(*pairs):
+        return pd.DataFrame([{"chapter": "02", "claim_id": f"c{i}", "verdict_native": a, "verdict_other": b, "same": False}
+                             for i, (a, b) in enumerate(pairs)])
+    kinds = {("02", "c0"): "claim", ("02", "c1"): "calibration", ("02", "c2"): "claim"}
+    soft = claims.describe_moves(moves(("reproduced", "inconclusive"), ("inconclusive", "reproduced"),
+                                       ("smaller than reported", "inconclusive")), kinds)
+    assert soft == ("the moves are 1 calibration and 2 claims, each between a decided verdict and inconclusive, "
+                    "none between reproduced and contradicted")
+    severe = claims.describe_moves(moves(("reproduced", "contradicted"), ("reproduced", "inconclusive")), kinds)
+    assert severe == "the moves are 1 calibration and 1 claim, 1 of them between reproduced and contradicted"
+    other = claims.describe_moves(moves(("reproduced", "smaller than reported")), kinds)
+    assert other.endswith("none between reproduced and contradicted") and "each between" not in other
+    assert claims.describe_moves(pd.DataFrame(), kinds) == ""

@@ -59,8 +59,8 @@ from drs_book.claims.ledger import (
     verdict_counts,
 )
 from drs_book.claims.pages import (
-    REACH_FACTOR, chapter_link, claims_markdown_table, legend, link, markdown_table, moved_under_other_kernels,
-    undecided_table, verdict_label,
+    REACH_FACTOR, chapter_link, claims_markdown_table, describe_moves, kernel_moves, legend, link, markdown_table,
+    moved_under_other_kernels, undecided_table, verdict_label,
 )
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "Check", "both_parts", "effect", "every_measure", "matches", "not_comparable", "on_seeds", "paired", "readings", "versus",
     "CHECKS_ONLY", "CLAIMS_FOLDER", "COLUMNS", "MIXED", "SOURCES", "TESTS", "ClaimLedger", "ClaimRecord", "answer",
     "chapter_link", "chapter_status", "chapter_statuses", "claim_rows", "claims_markdown_table", "counts_by_source",
-    "find_upwards", "legend", "link", "markdown_table", "moved_under_other_kernels", "read_claims", "records",
+    "find_upwards", "describe_moves", "kernel_moves", "legend", "link", "markdown_table", "moved_under_other_kernels",
+    "read_claims", "records",
     "status_text", "toc_chapters", "verdict_counts", "verdict_label", "REACH_FACTOR", "undecided_table",
 ]

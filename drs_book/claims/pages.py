@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from drs_book.claims.ledger import ClaimRecord, find_upwards, records
-from drs_book.claims.statistics import INCONCLUSIVE, ClaimError
+from drs_book.claims.statistics import CONTRADICTED, INCONCLUSIVE, REPRODUCED, ClaimError
 
 
 def link(record: ClaimRecord, docs_folder: str = "/book/executed", text: str | None = None) -> str:
@@ -70,17 +70,52 @@ def moved_under_other_kernels(chapters: Sequence[str] | None = None) -> "tuple[s
     """The (chapter, claim_id) pairs whose verdict differed when the book was built under other CPU
     kernels (``book/data/verdicts_other_kernels.csv``, written by ``tools/compare_verdicts.py``),
     those kernels in words, and how many records were compared; nothing when the file is absent."""
-    try:
-        path = find_upwards("book/data/verdicts_other_kernels.csv")
-    except ClaimError:
-        return set(), "", 0
-    other = pd.read_csv(path)
-    if chapters is not None:
-        other = other[other.chapter.isin(list(chapters))]
-    other = other[(other.verdict_native != "missing") & (other.verdict_other != "missing")]
+    other = _compared_records(chapters)
     moved = other[~other.same.astype(bool)]
     label = str(other["other_kernels"].iloc[0]) if len(other) else ""
     return {(r.chapter, r.claim_id) for r in moved.itertuples()}, label, len(other)
+
+
+def _compared_records(chapters: Sequence[str] | None) -> pd.DataFrame:
+    """The rows of ``book/data/verdicts_other_kernels.csv`` present in both builds (none without the file)."""
+    try:
+        path = find_upwards("book/data/verdicts_other_kernels.csv")
+    except ClaimError:
+        return pd.DataFrame(columns=["chapter", "claim_id", "verdict_native", "verdict_other", "same", "other_kernels"])
+    other = pd.read_csv(path)
+    if chapters is not None:
+        other = other[other.chapter.isin(list(chapters))]
+    return other[(other.verdict_native != "missing") & (other.verdict_other != "missing")]
+
+
+def describe_moves(moves: pd.DataFrame, kinds: "dict[tuple[str, str], str]") -> str:
+    """One sentence on where the moved verdicts went (rows of ``verdicts_other_kernels.csv`` with
+    ``same`` False; ``kinds``: (chapter, claim_id) -> the record's kind). The severe move, between
+    reproduced and contradicted, is named whenever it happens."""
+    if moves.empty:
+        return ""
+    counts: dict[str, int] = {}
+    for r in moves.itertuples():
+        kind = kinds.get((r.chapter, r.claim_id), "record")
+        counts[kind] = counts.get(kind, 0) + 1
+    what = " and ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(counts.items()))
+    pairs = [{r.verdict_native, r.verdict_other} for r in moves.itertuples()]
+    severe = sum(pair == {REPRODUCED, CONTRADICTED} for pair in pairs)
+    to_inconclusive = sum(INCONCLUSIVE in pair for pair in pairs)
+    if to_inconclusive == len(pairs):
+        where = "each between a decided verdict and inconclusive, none between reproduced and contradicted"
+    elif severe:
+        where = f"{severe} of them between reproduced and contradicted"
+    else:
+        where = "none between reproduced and contradicted"
+    return f"the moves are {what}, {where}"
+
+
+def kernel_moves(chapters: Sequence[str] | None = None) -> pd.DataFrame:
+    """The rows of ``book/data/verdicts_other_kernels.csv`` whose verdict moved (both builds present);
+    empty when the file is absent."""
+    other = _compared_records(chapters)
+    return other[~other.same.astype(bool)]
 
 
 def claims_markdown_table(frame: pd.DataFrame, docs_folder: str = "/book/executed", with_rule: bool = True,
