@@ -15,6 +15,10 @@ On untrained networks of the book's digits size (the generator, critic and class
   small convolutions of 8 x 8 images sit from what the cores can do.
 * **Scoring a set** (IS, FID, PRDC without KID, ``ClassifierScores.all_scores``) with the
   classifier's one-pass ``features_and_probabilities`` against the two passes it replaced.
+* **A training step** of one digits GAN (:func:`drs_lib.training.train_images.train_gan`, batch 64,
+  timed over ``--train-steps`` steps) against its **floor**: the step's arithmetic (forward and
+  backward of both players, counted by ``torch.utils.flop_counter``) at the 2048² matmul's rate.
+  The ratio is the room there is in training the image models, which is most of chapters 04 and 07.
 
 Each entry is the median over ``--repeats`` runs, timed in turn so that drifting load hits all
 alike. Timings on a shared machine are noisy: run it on an otherwise idle machine.
@@ -27,11 +31,12 @@ import statistics
 import time
 
 import torch
+import torch.nn.functional as nnf
 from torch.utils.flop_counter import FlopCounterMode
 
 from drs_lib.metrics.scores import ClassifierScores
 from drs_lib.nets.convnets import Classifier, Discriminator, Generator, NearestUpsample2x
-from drs_lib.training.train_images import DEFAULT_CLASSIFIER, DEFAULT_GAN, TrainedClassifier
+from drs_lib.training.train_images import DEFAULT_CLASSIFIER, DEFAULT_GAN, TrainedClassifier, load_split, train_gan
 
 
 def _timed(fn) -> float:
@@ -60,6 +65,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8192)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--train-steps", type=int, default=200)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -106,6 +112,29 @@ def main() -> None:
     print(f"scoring 5,000 images, two classifier passes {median['two'] * 1e3:8.1f} ms")
     print(f"scoring 5,000 images, one pass              {median['one'] * 1e3:8.1f} ms  "
           f"({median['two'] / median['one']:.2f}x faster; same scores: {same})")
+    training(matmul_rate, args.train_steps)
+
+
+def training_step_flops(train) -> int:
+    """The arithmetic of one step of :func:`train_hinge_gan` (D on real and fakes, then G), both players' backward."""
+    G = Generator(train.image_shape, DEFAULT_GAN["z_dim"], DEFAULT_GAN["width"], DEFAULT_GAN["attention"])
+    D = Discriminator(train.image_shape, DEFAULT_GAN["width"], DEFAULT_GAN["attention"])
+    real = train.images[: DEFAULT_GAN["batch_size"]]
+    z = torch.randn(DEFAULT_GAN["batch_size"], DEFAULT_GAN["z_dim"], generator=torch.Generator().manual_seed(4))
+    with FlopCounterMode(display=False) as counter:
+        fake = G(z)
+        (nnf.relu(1.0 - D(real)).mean() + nnf.relu(1.0 + D(fake.detach())).mean()).backward()
+        (-D(fake).mean()).backward()
+    return counter.get_total_flops()
+
+
+def training(matmul_rate: float, steps: int) -> None:
+    train, _ = load_split({"dataset": "sklearn_digits", "holdout_fraction": 0.3, "split_seed": 0})
+    train_gan(train, dict(DEFAULT_GAN, steps=5), torch.device("cpu"))  # warm-up
+    step = train_gan(train, dict(DEFAULT_GAN, steps=steps), torch.device("cpu"))["train_seconds"] / steps
+    floor = training_step_flops(train) / (matmul_rate * 1e9)
+    print(f"digits GAN training step (batch {DEFAULT_GAN['batch_size']})     {step * 1e3:8.1f} ms  "
+          f"(floor {floor * 1e3:.1f} ms at the matmul's rate: {step / floor:.1f}x)")
 
 
 if __name__ == "__main__":
