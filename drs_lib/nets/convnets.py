@@ -188,5 +188,9 @@ class Classifier(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.penultimate(self.conv(x))
 
+    def logits(self, features: torch.Tensor) -> torch.Tensor:
+        """Class logits from :meth:`features` (what ``forward`` does after them)."""
+        return self.output(self.dropout(features))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.output(self.dropout(self.features(x)))
+        return self.logits(self.features(x))

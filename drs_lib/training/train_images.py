@@ -158,14 +158,14 @@ class TrainedClassifier:
     def features_and_probabilities(self, images: torch.Tensor, batch_size: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
         """``(features(images), probabilities(images))`` from one pass through the network, the same to the bit.
 
-        In eval mode dropout is the identity, so the logits are the output layer on the features.
+        The logits are :meth:`Classifier.logits` of the features, as in the model's own ``forward``.
         """
         device = next(self.model.parameters()).device
         features, probabilities = [], []
         for i in range(0, len(images), batch_size):
             hidden = self.model.features(images[i : i + batch_size].to(device))
             features.append(hidden.double().cpu())
-            probabilities.append(torch.softmax(self.model.output(self.model.dropout(hidden)).double(), dim=1).cpu())
+            probabilities.append(torch.softmax(self.model.logits(hidden).double(), dim=1).cpu())
         return torch.cat(features), torch.cat(probabilities)
 
 
