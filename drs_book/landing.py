@@ -3,8 +3,8 @@
 Every word and number here comes from the records the chapters wrote (:mod:`drs_book.claims`);
 this module only selects, counts and phrases them, by rules stated in the docstrings (and on
 the pages). Only records of kind ``claim`` make the answer; checks and calibrations are listed
-apart, and a claim judged by a test of ours (``test == "ours"``) is never counted among the
-paper's contradictions.
+apart, as are the extensions (questions of ours the paper does not ask), and a claim judged by a
+test of ours (``test == "ours"``) is never counted among the paper's contradictions.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ Selector = Callable[[ClaimRecord], bool]
 class Group:
     label: str
     select: Selector
+
+
+#: The claims page's heading for the extensions (:data:`drs_book.claims.EXTENSION`).
+EXTENSIONS_TITLE = "Questions of ours beyond the papers"
 
 
 def paper_claims(records: Sequence[ClaimRecord]) -> list[ClaimRecord]:
@@ -85,11 +89,15 @@ def qualifications(records: Sequence[ClaimRecord], *, moved: "set[tuple[str, str
     lines = []
     checks = [r for r in records if r.kind == claims.CHECK]
     calibrations = [r for r in records if r.kind == claims.CALIBRATION]
-    if checks or calibrations:
+    extensions = [r for r in records if r.kind == claims.EXTENSION]
+    if checks or calibrations or extensions:
         passed = sum(r.verdict == claims.REPRODUCED for r in checks)
         matched = sum(r.verdict == claims.REPRODUCED for r in calibrations)
-        lines.append(f"Not counted: {len(checks)} checks of our code against known answers ({passed} pass) and "
-                     f"{len(calibrations)} calibrations, values our GAN was chosen to sit near ({matched} match).")
+        parts = [f"{len(checks)} checks of our code against known answers ({passed} pass)",
+                 f"{len(calibrations)} calibrations, values our GAN was chosen to sit near ({matched} match)"]
+        if extensions:
+            parts.append(f"{len(extensions)} questions of ours that the papers do not ask ({tally(extensions)})")
+        lines.append("Not counted: " + (", ".join(parts[:-1]) + " and " + parts[-1]) + ".")
     ours = [r for r in records if r.is_claim and r.ours_test]
     if ours:
         lines.append(f"{len(ours)} claims are judged on measures or margins of ours, which the paper never states "
@@ -117,14 +125,18 @@ def claims_table(records: Sequence[ClaimRecord], *, moved: "set[tuple[str, str]]
 
 
 def by_kind(frame: pd.DataFrame) -> dict[str, list[ClaimRecord]]:
-    """The records grouped as the claims page shows them: the claims of each paper, then checks and calibrations."""
+    """The records grouped as the claims page shows them: the claims of each paper, the questions of
+    ours beyond them (extensions), then checks and calibrations."""
     records = claims.records(frame)
     groups: dict[str, list[ClaimRecord]] = {}
     for source in claims.SOURCES:
         chosen = [r for r in records if r.is_claim and r.source == source]
         if chosen:
             groups[f"Claims of the {source} paper"] = chosen
-    others = [r for r in records if not r.is_claim]
+    extensions = [r for r in records if r.kind == claims.EXTENSION]
+    if extensions:
+        groups[EXTENSIONS_TITLE] = extensions
+    others = [r for r in records if not r.is_claim and r.kind != claims.EXTENSION]
     if others:
         groups["Checks of our code and calibrations of our setting"] = others
     return groups

@@ -554,6 +554,26 @@ def test_only_claims_are_counted_and_checks_and_calibrations_are_marked():
         ledger.record("bad", "x", "y", claims.not_comparable("z"), kind="theorem")
 
 
+def test_an_extension_is_our_question_shown_apart_and_never_counted_as_the_papers():
+    ledger = ClaimLedger("05_x")
+    ledger.record("raises-is", "DRS raises IS", "52 → 61", claims.paired([3.0, 3.1, 2.9], [1.0, 1.0, 1.0], a_name="a",
+                                                                         b_name="b"), kind="claim")
+    ledger.record("class-mix", "DRS keeps the class mix", "not measured in the paper",
+                  claims.versus([0.04, 0.06, 0.05], 0.05, expect="below", name="tv"), kind="extension", test="ours")
+    frame = ledger.frame()
+    counts = claims.counts_by_source(frame).set_index("paper")
+    assert counts.loc["all", "claims"] == 1 and counts.loc["all", claims.INCONCLUSIVE] == 0
+    assert claims.claim_rows(frame).claim_id.tolist() == ["raises-is"]
+    status = claims.chapter_statuses(frame, ["05_x"]).iloc[0]
+    assert (status.n_claims, status.n_checks, status.n_extensions) == (1, 0, 1) and status.status == REPRODUCED
+    table = ledger.markdown_table()
+    assert "**inconclusive** (extension) |" in table  # its test is ours by definition: no "(our test)" beside it
+    assert "*extension*: a question of ours that the paper does not state for this setting" in table
+    with pytest.raises(ClaimError, match="an extension is a question the paper does not ask, so its test is ours"):
+        ledger.record("paper-test", "x", "y", claims.not_comparable("z"), kind="extension")
+    assert claims.records(frame)[1].kind == claims.EXTENSION  # survives the CSV round trip
+
+
 def test_a_claim_is_stated_once_in_a_chapter_and_in_the_ledger(tmp_path):
     ledger = make_ledger()
     with pytest.raises(ClaimError, match="is already recorded in 04_figure2_histograms; each claim is stated once"):

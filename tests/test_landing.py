@@ -64,6 +64,12 @@ def test_qualifications_name_what_is_not_counted_and_stay_short():
     assert lines[1].startswith("1 claims are judged on measures or margins of ours") and "contradicted (1 of 1)" in lines[1]
     assert lines[-1] == "Rebuilt under other CPU kernels (X=1), 6 of 7 verdicts stay the same; 1 move (marked †)."
     assert len(lines) <= 4
+    question = ClaimLedger("07_own_gan")
+    question.record("drawn-labels", "Drawn labels still beat the generator", "not in the paper",
+                    claims.paired([1.0, -1.0, 0.5], [0.0, 0.0, 0.0], a_name="A", b_name="B"), kind="extension", test="ours")
+    with_question = landing.qualifications([*records, *question.records], moved=set(), kernels="", compared=0)
+    assert with_question[0].endswith("and 1 questions of ours that the papers do not ask (inconclusive (1 of 1)).")
+    assert landing.paper_claims([*records, *question.records]) == landing.paper_claims(records)
 
 
 def test_the_claims_page_shows_whole_claims_grouped_by_kind_with_what_they_rest_on():
@@ -75,6 +81,13 @@ def test_the_claims_page_shows_whole_claims_grouped_by_kind_with_what_they_rest_
     frame = pd.DataFrame([r.row() for r in records])
     groups = landing.by_kind(frame)
     assert list(groups) == ["Claims of the DRS paper", "Checks of our code and calibrations of our setting"]
+    question = ClaimLedger("07_own_gan")
+    question.record("drawn-labels", "Drawn labels still beat the generator", "not in the paper",
+                    claims.paired([1.0, -1.0, 0.5], [0.0, 0.0, 0.0], a_name="A", b_name="B"), kind="extension", test="ours")
+    groups = landing.by_kind(pd.DataFrame([r.row() for r in [*records, *question.records]]))
+    assert list(groups) == ["Claims of the DRS paper", landing.EXTENSIONS_TITLE,
+                            "Checks of our code and calibrations of our setting"]
+    assert [r.claim_id for r in groups[landing.EXTENSIONS_TITLE]] == ["drawn-labels"]
     table = landing.claims_table(groups["Claims of the DRS paper"], moved={("02_mixture_table1", "drs-hq-level")})
     assert "Acceptance decreases along interpolations; mostly monotone" in table  # qualifiers after ';' kept
     assert "| 1 model (4 interpolation rows) |" in table and "| 5 seeds |" in table

@@ -46,7 +46,7 @@ the pages: links, tables, the legend, the verdicts that moved under other CPU ke
 from __future__ import annotations
 
 from drs_book.claims.statistics import (
-    CALIBRATION, CHECK, CLAIM, CONTRADICTED, INCONCLUSIVE, KINDS, LARGER, MEANING, NOT_COMPARABLE, NOT_YET_CHECKED,
+    CALIBRATION, CHECK, CLAIM, CONTRADICTED, EXTENSION, INCONCLUSIVE, KINDS, LARGER, MEANING, NOT_COMPARABLE, NOT_YET_CHECKED,
     PARTLY, REPRODUCED, SIZE_TOLERANCE, SMALLER, VERDICTS, ClaimError, Interval, Present, interval, models_to_decide,
     present, seed_values,
 )
@@ -64,7 +64,7 @@ from drs_book.claims.pages import (
 )
 
 __all__ = [
-    "CALIBRATION", "CHECK", "CLAIM", "CONTRADICTED", "INCONCLUSIVE", "KINDS", "LARGER", "MEANING", "NOT_COMPARABLE",
+    "CALIBRATION", "CHECK", "CLAIM", "CONTRADICTED", "EXTENSION", "INCONCLUSIVE", "KINDS", "LARGER", "MEANING", "NOT_COMPARABLE",
     "NOT_YET_CHECKED", "PARTLY", "REPRODUCED", "SIZE_TOLERANCE", "SMALLER", "VERDICTS", "ClaimError", "Interval",
     "Present", "interval", "models_to_decide", "present", "seed_values",
     "Check", "both_parts", "effect", "every_measure", "matches", "not_comparable", "on_seeds", "paired", "readings", "versus",

@@ -17,7 +17,7 @@ import pandas as pd
 from dataclasses import replace
 
 from drs_book.claims.statistics import (
-    CLAIM, CONTRADICTED, KINDS, NOT_COMPARABLE, NOT_YET_CHECKED, REPRODUCED, VERDICTS, ClaimError,
+    CLAIM, CONTRADICTED, EXTENSION, KINDS, NOT_COMPARABLE, NOT_YET_CHECKED, REPRODUCED, VERDICTS, ClaimError,
 )
 from drs_book.claims.rules import Check
 
@@ -53,8 +53,8 @@ class ClaimRecord:
     paper's value as printed (e.g. "90 ± 2 %", "qualitative"); ``evidence`` the MyST label of
     the section holding the evidence (empty: the chapter as a whole); ``source`` the paper that
     makes the claim (one of :data:`SOURCES`: "DRS", the default, or "DDLS"); ``kind`` one of
-    :data:`~drs_book.claims.statistics.KINDS` (claim, check, calibration); ``test`` whose test
-    the rule is (:data:`TESTS`).
+    :data:`~drs_book.claims.statistics.KINDS` (claim, check, calibration, extension); ``test`` whose
+    test the rule is (:data:`TESTS`; an extension's is always "ours": the paper gives none).
     """
 
     chapter: str
@@ -85,6 +85,9 @@ class ClaimRecord:
             raise ClaimError(f"kind: got {self.kind!r} (claim {self.claim_id!r}); allowed: " + ", ".join(map(repr, KINDS)))
         if self.test not in TESTS:
             raise ClaimError(f"test: got {self.test!r} (claim {self.claim_id!r}); allowed: " + ", ".join(map(repr, TESTS)))
+        if self.kind == EXTENSION and self.test != "ours":
+            raise ClaimError(f"test: an extension is a question the paper does not ask, so its test is ours; got "
+                             f"{self.test!r} (claim {self.claim_id!r}); allowed: 'ours'")
 
     @property
     def verdict(self) -> str:
@@ -171,7 +174,8 @@ class ClaimLedger:
         """Add one checked record (ids and claim texts are unique within a chapter) and return it.
 
         ``kind`` is required: "claim" (the paper's empirical statement, tested), "check" (our code
-        against a known answer or identity) or "calibration" (matched by construction).
+        against a known answer or identity), "calibration" (matched by construction) or "extension"
+        (a question of ours the paper does not state for this setting; ``test="ours"``).
         ``paper_value`` gives the paper's number for what the check's estimate estimates when the
         rule itself did not take it (e.g. 0 for "no mode lost" judged by a count rule).
         """
@@ -327,15 +331,17 @@ def verdict_counts(verdicts: Iterable[str]) -> str:
 
 def chapter_statuses(frame: pd.DataFrame, chapters: Sequence[str]) -> pd.DataFrame:
     """Per chapter (in the given order): status, number of claims (the papers'), the verdict
-    counts of those claims, and the number of checks and calibrations beside them."""
+    counts of those claims, the number of checks and calibrations beside them, and the number of
+    extensions (questions of ours)."""
     rows = []
     for chapter in chapters:
         part = frame[frame.chapter == chapter] if len(frame) else frame
         claimed = claim_rows(part)
         rows.append({"chapter": chapter, "status": chapter_status(part["verdict"], part["kind"]) if len(part) else NOT_YET_CHECKED,
                      "n_claims": len(claimed), "counts": verdict_counts(claimed["verdict"]),
-                     "n_checks": int((part["kind"] != CLAIM).sum()) if len(part) else 0})
-    return pd.DataFrame(rows, columns=["chapter", "status", "n_claims", "counts", "n_checks"])
+                     "n_checks": int((~part["kind"].isin([CLAIM, EXTENSION])).sum()) if len(part) else 0,
+                     "n_extensions": int((part["kind"] == EXTENSION).sum()) if len(part) else 0})
+    return pd.DataFrame(rows, columns=["chapter", "status", "n_claims", "counts", "n_checks", "n_extensions"])
 
 
 def counts_by_source(frame: pd.DataFrame) -> pd.DataFrame:

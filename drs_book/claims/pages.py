@@ -45,7 +45,7 @@ def verdict_label(record: ClaimRecord, moved: "set[tuple[str, str]] | None" = No
     label = f"**{record.verdict}**"
     if not record.is_claim:
         label += f" ({record.kind})"
-    if record.ours_test:
+    if record.ours_test and record.kind != "extension":  # an extension's test is ours by definition
         label += " (our test)"
     if moved and (record.chapter, record.claim_id) in moved:
         label += " †"
@@ -59,6 +59,9 @@ def legend(shown: Sequence[ClaimRecord], moved: "set[tuple[str, str]]", label: s
         notes.append("*check*: our code against a known answer or identity, not a claim of the paper")
     if any(r.kind == "calibration" for r in shown):
         notes.append("*calibration*: a value our setting was chosen to sit near, so it is matched by construction")
+    if any(r.kind == "extension" for r in shown):
+        notes.append("*extension*: a question of ours that the paper does not state for this setting, so never "
+                     "counted as the paper's claim")
     if any(r.ours_test for r in shown):
         notes.append("*our test*: the measure or margin is ours; the paper states no number for it")
     if any((r.chapter, r.claim_id) in moved for r in shown):

@@ -40,12 +40,16 @@ NOT_YET_CHECKED = "not yet checked"
 CLAIM = "claim"
 CHECK = "check"
 CALIBRATION = "calibration"
-KINDS = (CLAIM, CHECK, CALIBRATION)
+EXTENSION = "extension"
+KINDS = (CLAIM, CHECK, CALIBRATION, EXTENSION)
 """What a record is. ``claim``: an empirical statement of the paper, tested; only these make the
 bottom line and the per-paper counts. ``check``: our code against a known answer or an identity
 (a theorem checked numerically tests the code, not the paper). ``calibration``: matched by
 construction, a number our setting was chosen or tuned to sit near (evidence that the setting is
-comparable, not a reproduced claim)."""
+comparable, not a reproduced claim). ``extension``: a question of ours that the paper does not
+state for the setting tested (e.g. the class mix under DRS, or a 25-Gaussian finding carried to
+images, which stand in for the paper's ImageNet); its record's ``paper`` field says so, its test
+is necessarily ours, and it is reported beside the paper's claims, never counted among them."""
 
 SIZE_TOLERANCE = 0.25
 """Book-wide tolerance of the size test (:func:`drs_book.claims.rules.effect`): an effect whose
