@@ -19,6 +19,11 @@ On untrained networks of the book's digits size (the generator, critic and class
   timed over ``--train-steps`` steps) against its **floor**: the step's arithmetic (forward and
   backward of both players, counted by ``torch.utils.flop_counter``) at the 2048² matmul's rate.
   The ratio is the room there is in training the image models, which is most of chapters 04 and 07.
+* **Stacking as grouped convolutions**: every convolution of that training step (shapes recorded
+  from one step), forward and backward, for one model and for ``--stack`` models as the groups of
+  one grouped convolution (how a chapter's GANs would train as one stack, as the 25-Gaussian GANs
+  do with batched matrix products). The ratio of the grouped time to ``--stack`` separate calls is
+  what stacking could save on the step's largest part.
 
 Each entry is the median over ``--repeats`` runs, timed in turn so that drifting load hits all
 alike. Timings on a shared machine are noisy: run it on an otherwise idle machine.
@@ -66,6 +71,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--train-steps", type=int, default=200)
+    parser.add_argument("--stack", type=int, default=5, help="models per stack in the grouped-convolution timing")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -113,6 +119,7 @@ def main() -> None:
     print(f"scoring 5,000 images, one pass              {median['one'] * 1e3:8.1f} ms  "
           f"({median['two'] / median['one']:.2f}x faster; same scores: {same})")
     training(matmul_rate, args.train_steps)
+    stacking(args.stack, args.repeats)
 
 
 def training_step_flops(train) -> int:
@@ -135,6 +142,53 @@ def training(matmul_rate: float, steps: int) -> None:
     floor = training_step_flops(train) / (matmul_rate * 1e9)
     print(f"digits GAN training step (batch {DEFAULT_GAN['batch_size']})     {step * 1e3:8.1f} ms  "
           f"(floor {floor * 1e3:.1f} ms at the matmul's rate: {step / floor:.1f}x)")
+
+
+def training_step_convolutions(train) -> list[tuple[tuple, tuple, tuple, tuple]]:
+    """(input shape, weight shape, stride, padding) of every convolution one training step runs forward."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    calls = []
+
+    class Recorder(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func.overloadpacket.__name__ == "convolution":
+                calls.append((tuple(args[0].shape), tuple(args[1].shape), tuple(args[3]), tuple(args[4])))
+            return func(*args, **(kwargs or {}))
+
+    G = Generator(train.image_shape, DEFAULT_GAN["z_dim"], DEFAULT_GAN["width"], DEFAULT_GAN["attention"])
+    D = Discriminator(train.image_shape, DEFAULT_GAN["width"], DEFAULT_GAN["attention"])
+    z = torch.randn(DEFAULT_GAN["batch_size"], DEFAULT_GAN["z_dim"], generator=torch.Generator().manual_seed(5))
+    with Recorder():
+        fake = G(z)
+        D(train.images[: DEFAULT_GAN["batch_size"]]), D(fake.detach()), D(fake)
+    return calls
+
+
+def stacking(n_models: int, repeats: int) -> None:
+    train, _ = load_split({"dataset": "sklearn_digits", "holdout_fraction": 0.3, "split_seed": 0})
+    calls = training_step_convolutions(train)
+
+    def conv_seconds(groups: int) -> float:
+        prepared = []
+        for x_shape, w_shape, stride, padding in calls:
+            x = torch.randn(x_shape[0], x_shape[1] * groups, *x_shape[2:], requires_grad=True)
+            w = torch.randn(w_shape[0] * groups, *w_shape[1:], requires_grad=True)
+            prepared.append((x, w, stride, padding))
+
+        def step() -> None:
+            for x, w, stride, padding in prepared:
+                nnf.conv2d(x, w, stride=stride, padding=padding, groups=groups).sum().backward()
+
+        step()
+        return statistics.median(_timed(step) for _ in range(repeats))
+
+    one = conv_seconds(1)
+    stacked = conv_seconds(n_models)
+    print(f"convolutions of one training step ({len(calls)} calls, forward + backward), one model "
+          f"{one * 1e3:8.1f} ms")
+    print(f"the same for {n_models} models as one grouped convolution each      {stacked * 1e3:8.1f} ms  "
+          f"({stacked / one:.1f}x one model's; {n_models * one / stacked:.2f}x faster than {n_models} separate calls)")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ import torch.nn.functional as nnf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # drs_book (not installed) for the preset
 
+from matmul_floor import big_matmul_rate, record_matmuls, replay_seconds  # noqa: E402  (benchmarks/, the script's folder)
+
 from drs_lib.problems.data import data_spec, make_sampler
 from drs_lib.nets.models import discriminator_sizes, generator_sizes, mlp
 from drs_lib.training.train import seed_generator, train_gan
@@ -58,45 +60,10 @@ def plain_run(sample_real, seed: int, steps: int, batch_size: int, lr: float) ->
     return time.perf_counter() - start
 
 
-MATMULS = {"bmm", "baddbmm", "mm", "addmm"}
-
-
-def record_matmuls(sample_real, n_models: int, options: dict, steps: int) -> list[tuple[str, list, list]]:
+def record_training_matmuls(sample_real, n_models: int, options: dict, steps: int) -> list:
     """(op, input shapes, scalar args) of every matrix product ``steps`` training steps perform, in order."""
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    calls: list[tuple[str, list, list]] = []
-
-    class Recorder(TorchDispatchMode):
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            name = func.overloadpacket.__name__
-            if name in MATMULS:
-                calls.append((name, [tuple(a.shape) for a in args if isinstance(a, torch.Tensor)],
-                              [a for a in args if not isinstance(a, torch.Tensor)]))
-            return func(*args, **(kwargs or {}))
-
-    with Recorder():
-        train_gan(sample_real, list(range(n_models)), steps=steps, chunk_steps=steps, **options)
-    return calls
-
-
-def replay_seconds(calls: list[tuple[str, list, list]], repeats: int) -> tuple[float, float]:
-    """Seconds per replay of ``calls`` on preallocated tensors (best of ``repeats``), and their GFLOP."""
-    prepared, flop = [], 0.0
-    for name, shapes, _ in calls:
-        tensors = [torch.randn(shape) for shape in shapes]
-        op = getattr(torch, name)
-        prepared.append((op, tensors))
-        a, b = shapes[-2], shapes[-1]  # the two factors are the last two tensors (after the bias, if any)
-        batch = a[0] if len(a) == 3 else 1
-        flop += 2.0 * batch * a[-2] * a[-1] * b[-1]
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for op, tensors in prepared:
-            op(*tensors)
-        best = min(best, time.perf_counter() - start)
-    return best, flop / 1e9
+    return record_matmuls(lambda: train_gan(sample_real, list(range(n_models)), steps=steps, chunk_steps=steps,
+                                            **options))
 
 
 def step_seconds(sample_real, n_models: int, options: dict, steps: int) -> float:
@@ -117,18 +84,14 @@ def floor_table(stacks: list[int], steps: int) -> None:
     sample = make_sampler(preset["data"])
     options = {k: v for k, v in preset["gan"].items() if k not in ("steps", "checkpoints", "chunk_steps")}
     train_gan(sample, [0], steps=20, **options)  # warm-up
-    big = torch.randn(2048, 2048)
-    start = time.perf_counter()
-    for _ in range(5):
-        big @ big
-    big_rate = 5 * 2 * 2048 ** 3 / (time.perf_counter() - start) / 1e9
+    big_rate = big_matmul_rate()
     print(f"Training step vs its matmul floor (paper_regime GAN: {options}), "
           f"torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}")
     print(f"one (2048 x 2048) matmul: {big_rate:.1f} GFLOP/s")
     print(f"{'models':>6s} {'matmuls/step':>12s} {'step ms':>8s} {'floor ms':>9s} {'floor GFLOP/s':>14s} "
           f"{'step / floor':>12s}")
     for n_models in stacks:
-        calls = record_matmuls(sample, n_models, options, steps=2)
+        calls = record_training_matmuls(sample, n_models, options, steps=2)
         per_step = calls[len(calls) // 2:]  # the second step (the first may differ: optimiser state)
         floor_s, gflop = replay_seconds(per_step, repeats=20)
         step_s = step_seconds(sample, n_models, options, steps)

@@ -110,8 +110,11 @@ def qualifications(records: Sequence[ClaimRecord], *, moved: "set[tuple[str, str
         lines.append(" and ".join(f"{counts[v]} {v}" for v in (claims.NOT_COMPARABLE, claims.INCONCLUSIVE) if counts[v])
                      + " of the paper's claims: each says why on the claims page.")
     if compared:
+        resting = sum(r.check.one_decides for r in records if (r.chapter, r.claim_id) in moved)
+        which = ("" if not moved else ", none of them a verdict that one model decides (‡)" if not resting
+                 else f", {resting} of them verdicts that one model decides (‡)")
         lines.append(f"Rebuilt under other CPU kernels ({kernels}), {compared - len(moved)} of {compared} verdicts "
-                     f"stay the same; {len(moved)} move (marked †).")
+                     f"stay the same; {len(moved)} move (marked †){which}.")
     return lines[:4]
 
 

@@ -277,7 +277,9 @@ def test_written_claims_read_back_identically_and_render_the_same_sentences(tmp_
     assert len(table.splitlines()) == 2 + 3
     assert "| rule |" not in claims.claims_markdown_table(frame, with_rule=False)
     assert ledger.table().verdict.tolist() == [REPRODUCED, CONTRADICTED, NOT_COMPARABLE]
-    assert ledger.markdown_table().count("\n") == 4 and "| rule |" not in ledger.markdown_table()
+    # rows, then the legend: "value" rests on 2 seeds, and 1 alone decides nothing (‡)
+    assert ledger.markdown_table().count("\n") == 6 and "| rule |" not in ledger.markdown_table()
+    assert ledger.markdown_table().endswith("‡: leaving out one of the models (or seeds) it rests on changes this verdict.")
 
 
 def test_reading_claims_of_chapters_that_have_none_gives_no_rows_and_bad_files_fail(tmp_path):
@@ -572,6 +574,55 @@ def test_an_extension_is_our_question_shown_apart_and_never_counted_as_the_paper
     with pytest.raises(ClaimError, match="an extension is a question the paper does not ask, so its test is ours"):
         ledger.record("paper-test", "x", "y", claims.not_comparable("z"), kind="extension")
     assert claims.records(frame)[1].kind == claims.EXTENSION  # survives the CSV round trip
+    assert ledger["class-mix"].sentence().startswith(
+        "**Inconclusive.** [extension: a question of ours, not the paper's] DRS keeps the class mix")
+
+
+# --------------------------------------------------------------------------- one model left out
+
+
+ONE_OUTLIER = [1.0, 1.2, 0.8, 1.1, -2.0]  # the first four clearly above 0; the fifth alone pulls the mean to 0.42
+
+
+def test_each_rule_is_run_again_without_each_model_and_says_when_one_decides(tmp_path):
+    steady = claims.paired([1.0, 1.2, 0.8, 1.1, 0.9], [0.0] * 5, a_name="A", b_name="B")
+    assert steady.without_one == (REPRODUCED,) * 5 and not steady.one_decides and steady.without_one_text() == ""
+    resting = claims.paired(iter(ONE_OUTLIER), iter([0.0] * 5), a_name="A", b_name="B", over="models")  # iterators: read once
+    assert resting.verdict == INCONCLUSIVE and resting.without_one == (INCONCLUSIVE,) * 4 + (REPRODUCED,)
+    assert resting.one_decides
+    assert resting.without_one_text() == (" Leaving out one of the 5 models at a time, 4 give the same verdict and "
+                                          "1 gives reproduced: the verdict rests on that one.")
+    # every rule over replicates carries it; the verdicts are the rule's own, recomputed on n - 1
+    assert claims.versus(ONE_OUTLIER, 0.0, name="d", expect="above").without_one[-1] == REPRODUCED
+    assert claims.effect(ONE_OUTLIER, [0.0] * 5, paper_effect=1.0, a_name="A", b_name="B").without_one[-1] == REPRODUCED
+    level = claims.matches([90.0, 90.5, 89.5, 90.2, 60.0], 90.0, name="hq", tolerance=5)
+    assert level.verdict == INCONCLUSIVE and level.without_one[-1] == REPRODUCED
+    # a model without a value is not left out (that would change nothing)
+    assert len(claims.paired([1.0, 1.2, float("nan"), 1.1, 0.9], [0.0] * 5, a_name="A", b_name="B").without_one) == 4
+    # count rules (k of n) and claims that are not comparable carry none
+    assert claims.on_seeds([1.0, 2.0, 3.0], ">", 0, k=2, name="x").without_one == ()
+    assert claims.paired([1.0, 2.0, 3.0], [0.0] * 3, a_name="A", b_name="B", min_seeds=2).without_one == ()
+    assert claims.paired([1.0], [0.0], a_name="A", b_name="B").without_one == ()
+    # a claim of several parts combines the parts' verdicts model by model
+    both = claims.both_parts(steady, resting)
+    assert both.verdict == PARTLY and both.without_one == (PARTLY,) * 4 + (REPRODUCED,) and both.one_decides
+    every = claims.every_measure({"a": steady, "b": resting})
+    assert every.verdict == PARTLY and every.without_one[-1] == REPRODUCED
+    assert claims.both_parts(steady, claims.paired([1.0, 2.0, 3.0], [0.0] * 3, a_name="A", b_name="B")).without_one == ()
+    # kept in the CSV, said in the sentence and marked in the tables
+    ledger = ClaimLedger("02_x")
+    ledger.record("resting", "A above B", "stated", resting, kind="claim")
+    ledger.write(tmp_path)
+    back = claims.records(claims.read_claims(tmp_path))[0]
+    assert back.check.without_one == resting.without_one
+    assert "the verdict rests on that one." in back.sentence()
+    assert claims.verdict_label(back) == "**inconclusive** ‡"
+    assert "‡: leaving out one of the models (or seeds) it rests on changes this verdict" in claims.legend([back], set(), "")
+    assert claims.resting_on_one([back, *make_ledger().records], {("02_x", "resting")}) == (
+        "Left out one at a time, a single model (or seed) changes 2 of the 3 verdicts that rest on several (marked ‡); "
+        "1 of the 1 verdicts that moved under other CPU kernels (†) are among them.")
+    with pytest.raises(ClaimError, match="without_one: unknown verdict"):
+        claims.Check(REPRODUCED, "r", "o", "f", without_one=("fine",))
 
 
 def test_a_claim_is_stated_once_in_a_chapter_and_in_the_ledger(tmp_path):

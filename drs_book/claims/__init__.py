@@ -60,7 +60,7 @@ from drs_book.claims.ledger import (
 )
 from drs_book.claims.pages import (
     REACH_FACTOR, chapter_link, claims_markdown_table, describe_moves, kernel_moves, legend, link, markdown_table,
-    moved_under_other_kernels, undecided_table, verdict_label,
+    moved_under_other_kernels, resting_on_one, undecided_table, verdict_label,
 )
 
 __all__ = [
@@ -71,6 +71,6 @@ __all__ = [
     "CHECKS_ONLY", "CLAIMS_FOLDER", "COLUMNS", "MIXED", "SOURCES", "TESTS", "ClaimLedger", "ClaimRecord", "answer",
     "chapter_link", "chapter_status", "chapter_statuses", "claim_rows", "claims_markdown_table", "counts_by_source",
     "find_upwards", "describe_moves", "kernel_moves", "legend", "link", "markdown_table", "moved_under_other_kernels",
-    "read_claims", "records",
+    "read_claims", "records", "resting_on_one",
     "status_text", "toc_chapters", "verdict_counts", "verdict_label", "REACH_FACTOR", "undecided_table",
 ]

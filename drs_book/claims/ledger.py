@@ -30,12 +30,12 @@ SOURCES = ("DRS", "DDLS")
 #: diversity"). A contradiction under our test is ours, not the paper's, and is counted apart.
 TESTS = ("paper", "ours")
 COLUMNS = ("chapter", "claim_id", "source", "kind", "test", "claim", "paper", "paper_value", "ours", "verdict", "rule",
-           "finding", "evidence", "n_seeds", "over", "estimate", "low", "high", "models_needed")
+           "finding", "evidence", "n_seeds", "over", "estimate", "low", "high", "models_needed", "without_one")
 #: Columns a claims file written before they existed may lack (read as NaN), e.g. to compare
 #: verdicts with an older build (tools/compare_verdicts.py).
-OPTIONAL_COLUMNS = ("models_needed",)
+OPTIONAL_COLUMNS = ("models_needed", "without_one")
 _TEXT_COLUMNS = ("chapter", "claim_id", "source", "kind", "test", "claim", "paper", "ours", "verdict", "rule", "finding",
-                 "evidence", "over")
+                 "evidence", "over", "without_one")
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _CLAIM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -114,10 +114,12 @@ class ClaimRecord:
     def sentence(self) -> str:
         """The claim, its verdict and what our numbers show, as one Markdown paragraph."""
         claim = self.claim.strip().rstrip(".")
-        label = self.verdict.capitalize() + (" (our test, not the paper's)" if self.ours_test else "")
-        kind = "" if self.is_claim else f" [{self.kind}]"
+        extension = self.kind == EXTENSION
+        label = self.verdict.capitalize() + (" (our test, not the paper's)" if self.ours_test and not extension else "")
+        kind = ("" if self.is_claim else " [extension: a question of ours, not the paper's]" if extension
+                else f" [{self.kind}]")
         return (f"**{label}.**{kind} {claim} (paper: {self.paper.strip()}). "
-                f"{self.check.finding} *Rule: {self.check.rule}.*")
+                f"{self.check.finding}{self.check.without_one_text()} *Rule: {self.check.rule}.*")
 
     def row(self) -> dict[str, object]:
         c = self.check
@@ -125,7 +127,7 @@ class ClaimRecord:
                 "test": self.test, "claim": self.claim, "paper": self.paper, "paper_value": c.paper_value,
                 "ours": c.ours, "verdict": c.verdict, "rule": c.rule, "finding": c.finding,
                 "evidence": self.evidence, "n_seeds": c.n_seeds, "over": c.over, "estimate": c.estimate, "low": c.low,
-                "high": c.high, "models_needed": c.models_needed}
+                "high": c.high, "models_needed": c.models_needed, "without_one": ";".join(c.without_one)}
 
     @classmethod
     def from_row(cls, row: dict) -> "ClaimRecord":
@@ -140,7 +142,8 @@ class ClaimRecord:
         n = number("n_seeds")
         check = Check(text("verdict"), text("rule"), text("ours"), text("finding"),
                       0 if math.isnan(n) else int(n), number("estimate"), number("low"), number("high"),
-                      number("paper_value"), text("over"), number("models_needed"))
+                      number("paper_value"), text("over"), number("models_needed"),
+                      tuple(v for v in text("without_one").split(";") if v))
         return cls(text("chapter"), text("claim_id"), text("claim"), text("paper"), check, text("evidence"),
                    text("source") or "DRS", text("kind"), text("test") or "paper")
 

@@ -49,6 +49,8 @@ def verdict_label(record: ClaimRecord, moved: "set[tuple[str, str]] | None" = No
         label += " (our test)"
     if moved and (record.chapter, record.claim_id) in moved:
         label += " †"
+    if record.check.one_decides:
+        label += " ‡"
     return label
 
 
@@ -66,6 +68,8 @@ def legend(shown: Sequence[ClaimRecord], moved: "set[tuple[str, str]]", label: s
         notes.append("*our test*: the measure or margin is ours; the paper states no number for it")
     if any((r.chapter, r.claim_id) in moved for r in shown):
         notes.append(f"†: this verdict differed when the whole book was rebuilt under other CPU kernels ({label})")
+    if any(r.check.one_decides for r in shown):
+        notes.append("‡: leaving out one of the models (or seeds) it rests on changes this verdict")
     return ("\n\n" + "; ".join(notes) + ".") if notes else ""
 
 
@@ -112,6 +116,23 @@ def describe_moves(moves: pd.DataFrame, kinds: "dict[tuple[str, str], str]") -> 
     else:
         where = "none between reproduced and contradicted"
     return f"the moves are {what}, {where}"
+
+
+def resting_on_one(shown: Sequence[ClaimRecord], moved: "set[tuple[str, str]]") -> str:
+    """How many verdicts over several models change when one model is left out (‡), and how many of
+    the verdicts that moved under other CPU kernels (†) are among them: one sentence ('' if none has
+    leave-one-out verdicts)."""
+    judged = [r for r in shown if r.check.without_one]
+    if not judged:
+        return ""
+    resting = [r for r in judged if r.check.one_decides]
+    text = (f"Left out one at a time, a single model (or seed) changes {len(resting)} of the {len(judged)} verdicts "
+            "that rest on several (marked ‡)")
+    flagged = [r for r in shown if (r.chapter, r.claim_id) in moved]
+    if flagged:
+        among = sum(r.check.one_decides for r in flagged)
+        text += f"; {among} of the {len(flagged)} verdicts that moved under other CPU kernels (†) are among them"
+    return text + "."
 
 
 def kernel_moves(chapters: Sequence[str] | None = None) -> pd.DataFrame:

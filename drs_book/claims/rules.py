@@ -4,8 +4,10 @@ our numbers, a generated finding). Part of :mod:`drs_book.claims`.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -47,6 +49,9 @@ class Check:
     models_needed: float = math.nan
     """For an inconclusive verdict: about how many replicates at this mean and spread would decide it
     (:func:`models_to_decide`; ``inf`` when no number would). NaN for every other verdict."""
+    without_one: tuple[str, ...] = ()
+    """The verdict the same rule gives with each replicate left out in turn (those with a value, in
+    order); empty where the rule has none (a count of k of n, a claim that is not comparable)."""
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -54,10 +59,80 @@ class Check:
         for name in ("rule", "ours", "finding"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
                 raise ClaimError(f"{name}: a non-empty text is required")
+        unknown = sorted(set(self.without_one) - set(VERDICTS))
+        if unknown:
+            raise ClaimError(f"without_one: unknown verdict(s) {unknown}; allowed: " + ", ".join(map(repr, VERDICTS)))
 
     @property
     def holds(self) -> bool:
         return self.verdict == REPRODUCED
+
+    @property
+    def one_decides(self) -> bool:
+        """Leaving out a single replicate (one model) changes the verdict: it rests on that one."""
+        return any(v != self.verdict for v in self.without_one)
+
+    def without_one_text(self) -> str:
+        """' Leaving out one of the 10 models at a time, 8 give the same verdict and 2 give inconclusive.'
+        ('' unless leaving one out changes the verdict)."""
+        if not self.one_decides:
+            return ""
+        def give(n: int) -> str:
+            return f"{n} gives" if n == 1 else f"{n} give"
+
+        others = [v for v in self.without_one if v != self.verdict]
+        counts = ", ".join(f"{give(others.count(v))} {v}" for v in VERDICTS if v in others)
+        same = len(self.without_one) - len(others)
+        return (f" Leaving out one of the {len(self.without_one)} {self.over or 'seeds'} at a time, {give(same)} the same "
+                f"verdict and {counts}: the verdict rests on {'that one' if len(others) == 1 else 'single ones'}.")
+
+
+def _without_each(n_arrays: int) -> Callable[[Callable[..., Check]], Callable[..., Check]]:
+    """Decorate a rule whose first ``n_arrays`` arguments hold one value per replicate: the Check it
+    returns also carries the verdict of the same rule with each replicate left out
+    (:attr:`Check.without_one`), so a verdict that rests on one model can be seen as such.
+
+    A replicate without a value is not left out (that changes nothing); a count rule (``min_seeds``)
+    and a not-comparable verdict carry none.
+    """
+
+    def decorate(rule: Callable[..., Check]) -> Callable[..., Check]:
+        signature = inspect.signature(rule)
+        names = list(signature.parameters)[:n_arrays]
+
+        @functools.wraps(rule)
+        def run(*args, **kwargs) -> Check:
+            bound = signature.bind(*args, **kwargs)
+            try:  # materialised once (an iterator could be read only once); bad input: the rule's own error
+                arrays = [np.asarray(list(bound.arguments[name]), dtype=float) for name in names]
+            except (TypeError, ValueError):
+                return rule(*args, **kwargs)
+            arguments = {**bound.arguments, **dict(zip(names, arrays))}
+            check = rule(**arguments)
+            if check.verdict == NOT_COMPARABLE or arguments.get("min_seeds") is not None or len({a.size for a in arrays}) > 1:
+                return check
+            valued = np.logical_and.reduce([np.isfinite(a) for a in arrays])
+            verdicts = []
+            for i in np.flatnonzero(valued):
+                keep = np.arange(arrays[0].size) != i
+                try:
+                    verdicts.append(rule(**{**arguments, **{n: a[keep] for n, a in zip(names, arrays)}}).verdict)
+                except ClaimError:
+                    verdicts.append(NOT_COMPARABLE)
+            return replace(check, without_one=tuple(verdicts))
+
+        return run
+
+    return decorate
+
+
+def _combined(checks: Sequence[Check], combine: Callable[[list[str]], str]) -> tuple[str, ...]:
+    """Leave-one-out verdicts of a claim made of several checks on the same replicates: ``combine``
+    applied to the parts' verdicts with the same replicate left out (none when the parts differ in length)."""
+    lengths = {len(c.without_one) for c in checks}
+    if len(lengths) != 1 or not lengths.pop():
+        return ()
+    return tuple(combine(list(parts)) for parts in zip(*(c.without_one for c in checks)))
 
 
 def _too_few(p: Present, over: str, what: str) -> Check | None:
@@ -79,6 +154,7 @@ def _present_one(values: Iterable[float], name: str, over: str) -> "tuple[np.nda
 _OTHER_SIDE = {"above": "below", "below": "above"}
 
 
+@_without_each(2)
 def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, expect: Side = "above",
            min_seeds: int | None = None, confidence: float = 0.95, digits: int = 2, unit: str = "",
            over: str = "seeds") -> Check:
@@ -133,6 +209,7 @@ def paired(a: Iterable[float], b: Iterable[float], *, a_name: str, b_name: str, 
     )
 
 
+@_without_each(1)
 def versus(values: Iterable[float], reference: float, *, name: str, expect: Side, reference_name: str | None = None,
            confidence: float = 0.95, digits: int = 2, unit: str = "", over: str = "seeds",
            bounds: tuple[float, float] | None = None) -> Check:
@@ -171,6 +248,7 @@ def versus(values: Iterable[float], reference: float, *, name: str, expect: Side
     )
 
 
+@_without_each(1)
 def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance: float,
             paper_std: float | None = None, paper_name: str = "the paper's value", confidence: float = 0.95,
             digits: int = 2, unit: str = "", over: str = "seeds", bounds: tuple[float, float] | None = None) -> Check:
@@ -230,6 +308,7 @@ def matches(values: Iterable[float], paper_value: float, *, name: str, tolerance
     )
 
 
+@_without_each(2)
 def effect(a: Iterable[float], b: Iterable[float], *, paper_effect: float, a_name: str, b_name: str,
            expect: Side = "above", tolerance: float | None = None, confidence: float = 0.95, digits: int = 2,
            unit: str = "", over: str = "seeds") -> Check:
@@ -369,10 +448,7 @@ def both_parts(first: Check, second: Check) -> Check:
     for check in (first, second):
         if check.verdict == NOT_COMPARABLE:
             return check
-    if first.holds:
-        verdict = REPRODUCED if second.holds else PARTLY
-    else:
-        verdict = first.verdict
+    verdict = _both_verdict([first.verdict, second.verdict])
     return Check(
         verdict,
         rule=f"reproduced if both parts hold, partly if only the first does, otherwise the first part's verdict; "
@@ -381,7 +457,30 @@ def both_parts(first: Check, second: Check) -> Check:
         finding=f"Ours, first part ({first.verdict}): {_bare(first.finding)} "
                 f"Second part ({second.verdict}): {_bare(second.finding)}",
         n_seeds=first.n_seeds, estimate=first.estimate, low=first.low, high=first.high, over=first.over,
+        without_one=_combined([first, second], _both_verdict),
     )
+
+
+def _both_verdict(verdicts: list[str]) -> str:
+    """:func:`both_parts`' rule on the two parts' verdicts."""
+    first, second = verdicts
+    if NOT_COMPARABLE in verdicts:
+        return NOT_COMPARABLE
+    if first == REPRODUCED:
+        return REPRODUCED if second == REPRODUCED else PARTLY
+    return first
+
+
+def _every_verdict(verdicts: list[str]) -> str:
+    """:func:`every_measure`'s rule on the measures' verdicts."""
+    if NOT_COMPARABLE in verdicts:
+        return NOT_COMPARABLE
+    held = [v == REPRODUCED for v in verdicts]
+    if all(held):
+        return REPRODUCED
+    if any(held):
+        return PARTLY
+    return CONTRADICTED if CONTRADICTED in verdicts else INCONCLUSIVE
 
 
 def every_measure(by_measure: dict[str, Check]) -> Check:
@@ -400,13 +499,7 @@ def every_measure(by_measure: dict[str, Check]) -> Check:
     for check in checks:
         if check.verdict == NOT_COMPARABLE:
             return check
-    held = [c.holds for c in checks]
-    if all(held):
-        verdict = REPRODUCED
-    elif any(held):
-        verdict = PARTLY
-    else:
-        verdict = CONTRADICTED if any(c.verdict == CONTRADICTED for c in checks) else INCONCLUSIVE
+    verdict = _every_verdict([c.verdict for c in checks])
     return Check(
         verdict,
         rule="reproduced if it holds on every measure, partly if on some, else contradicted if any measure "
@@ -414,6 +507,7 @@ def every_measure(by_measure: dict[str, Check]) -> Check:
         ours="; ".join(c.ours for c in checks),
         finding=" ".join(f"Ours, {name} ({c.verdict}): {_bare(c.finding)}" for name, c in by_measure.items()),
         n_seeds=min(c.n_seeds for c in checks), over=checks[0].over,
+        without_one=_combined(checks, _every_verdict),
     )
 
 
@@ -429,10 +523,12 @@ def readings(by_reading: dict[str, Check], *, undefined: str) -> Check:
     findings = " ".join(f"As {name} ({check.verdict}): {_bare(check.finding)}" for name, check in by_reading.items())
     ours = "; ".join(check.ours for check in by_reading.values())
     first = next(iter(by_reading.values()))
+    without_one = _combined(list(by_reading.values()), lambda v: v[0] if len(set(v)) == 1 else NOT_COMPARABLE)
     if len(set(verdicts.values())) == 1:
         return replace(first, rule="every reading gives the same verdict; " + "; ".join(
             f"as {name}: {check.rule}" for name, check in by_reading.items()), ours=ours,
-            finding=f"Ours, under every reading of the paper's number ({undefined}): {findings}")
+            finding=f"Ours, under every reading of the paper's number ({undefined}): {findings}",
+            without_one=without_one)
     said = ", ".join(f"{verdict} as {name}" for name, verdict in verdicts.items())
     return Check(NOT_COMPARABLE, rule=f"not comparable: the readings disagree ({said}) and {undefined}", ours=ours,
                  finding=f"{said[0].upper() + said[1:]}; {undefined}, so the paper's number cannot be compared. {findings}",
