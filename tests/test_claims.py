@@ -591,7 +591,7 @@ def test_each_rule_is_run_again_without_each_model_and_says_when_one_decides(tmp
     assert resting.verdict == INCONCLUSIVE and resting.without_one == (INCONCLUSIVE,) * 4 + (REPRODUCED,)
     assert resting.one_decides
     assert resting.without_one_text() == (" Leaving out one of the 5 models at a time, 4 give the same verdict and "
-                                          "1 gives reproduced: the verdict rests on that one.")
+                                          "1 gives reproduced: it rests on that one.")
     # every rule over replicates carries it; the verdicts are the rule's own, recomputed on n - 1
     assert claims.versus(ONE_OUTLIER, 0.0, name="d", expect="above").without_one[-1] == REPRODUCED
     assert claims.effect(ONE_OUTLIER, [0.0] * 5, paper_effect=1.0, a_name="A", b_name="B").without_one[-1] == REPRODUCED
@@ -615,7 +615,10 @@ def test_each_rule_is_run_again_without_each_model_and_says_when_one_decides(tmp
     ledger.write(tmp_path)
     back = claims.records(claims.read_claims(tmp_path))[0]
     assert back.check.without_one == resting.without_one
-    assert "the verdict rests on that one." in back.sentence()
+    assert "it rests on that one." in back.sentence()
+    two = claims.paired([1.0, 1.2, -1.0, 1.1, -1.0, 1.0, 0.9, 1.0, 1.1], [0.0] * 9, a_name="A", b_name="B",
+                        over="models")
+    assert two.without_one_text().endswith("7 give the same verdict and 2 give reproduced: it rests on each of those 2 alone.")
     assert claims.verdict_label(back) == "**inconclusive** ‡"
     assert "‡: leaving out one of the models (or seeds) it rests on changes this verdict" in claims.legend([back], set(), "")
     assert claims.resting_on_one([back, *make_ledger().records], {("02_x", "resting")}) == (

@@ -84,7 +84,8 @@ class Check:
         counts = ", ".join(f"{give(others.count(v))} {v}" for v in VERDICTS if v in others)
         same = len(self.without_one) - len(others)
         return (f" Leaving out one of the {len(self.without_one)} {self.over or 'seeds'} at a time, {give(same)} the same "
-                f"verdict and {counts}: the verdict rests on {'that one' if len(others) == 1 else 'single ones'}.")
+                f"verdict and {counts}: it rests on "
+                + ("that one." if len(others) == 1 else f"each of those {len(others)} alone."))
 
 
 def _without_each(n_arrays: int) -> Callable[[Callable[..., Check]], Callable[..., Check]]:
