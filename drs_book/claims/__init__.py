@@ -34,10 +34,13 @@ is marked ``test="ours"``: a contradiction under it is ours, not the paper's.
 
 Seeds with a missing (non-finite) value are left out and the finding says how many models the
 verdict rests on; with fewer than two left the claim is not comparable. Intervals are Student-t
-intervals of the mean over seeds (independently trained models, never rows of one model).
+intervals of the mean over seeds (independently trained models, never rows of one model). Every
+rule over models is also run without each model in turn; a verdict that one model changes is
+marked (``Check.one_decides``).
 
 The package: :mod:`drs_book.claims.statistics` (numbers over seeds, intervals, the vocabulary),
-:mod:`drs_book.claims.rules` (the verdict rules, :class:`Check`) and
+:mod:`drs_book.claims.check` (:class:`Check`, a rule's outcome, and its verdicts with each model
+left out), :mod:`drs_book.claims.rules` (the verdict rules) and
 :mod:`drs_book.claims.ledger` (records, the CSV, chapter statuses and the landing page's
 answers, all derived from the vocabulary) and :mod:`drs_book.claims.pages` (how records look on
 the pages: links, tables, the legend, the verdicts that moved under other CPU kernels).
