@@ -39,6 +39,8 @@ import torch
 import torch.nn.functional as nnf
 from torch.utils.flop_counter import FlopCounterMode
 
+from matmul_floor import record_ops  # benchmarks/, the script's folder
+
 from drs_lib.metrics.scores import ClassifierScores
 from drs_lib.nets.convnets import Classifier, Discriminator, Generator, NearestUpsample2x
 from drs_lib.training.train_images import DEFAULT_CLASSIFIER, DEFAULT_GAN, TrainedClassifier, load_split, train_gan
@@ -146,23 +148,16 @@ def training(matmul_rate: float, steps: int) -> None:
 
 def training_step_convolutions(train) -> list[tuple[tuple, tuple, tuple, tuple]]:
     """(input shape, weight shape, stride, padding) of every convolution one training step runs forward."""
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    calls = []
-
-    class Recorder(TorchDispatchMode):
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            if func.overloadpacket.__name__ == "convolution":
-                calls.append((tuple(args[0].shape), tuple(args[1].shape), tuple(args[3]), tuple(args[4])))
-            return func(*args, **(kwargs or {}))
-
     G = Generator(train.image_shape, DEFAULT_GAN["z_dim"], DEFAULT_GAN["width"], DEFAULT_GAN["attention"])
     D = Discriminator(train.image_shape, DEFAULT_GAN["width"], DEFAULT_GAN["attention"])
     z = torch.randn(DEFAULT_GAN["batch_size"], DEFAULT_GAN["z_dim"], generator=torch.Generator().manual_seed(5))
-    with Recorder():
+
+    def forward() -> None:
         fake = G(z)
         D(train.images[: DEFAULT_GAN["batch_size"]]), D(fake.detach()), D(fake)
-    return calls
+
+    # aten.convolution(input, weight, bias, stride, padding, ...)
+    return [(args[0], args[1], tuple(args[3]), tuple(args[4])) for _, args in record_ops(forward, {"convolution"})]
 
 
 def stacking(n_models: int, repeats: int) -> None:

@@ -1,8 +1,8 @@
 """The arithmetic floor of a piece of torch code: its matrix products, recorded once and replayed alone.
 
 Used by the benchmarks (not a benchmark itself: ``run_all.py`` runs only ``bench_*.py``).
-:func:`record_matmuls` runs a callable under a dispatch hook and keeps every matrix product's
-op and input shapes, in order; :func:`replay_seconds` replays them on preallocated tensors. No
+:func:`record_matmuls` runs a callable under a dispatch hook (:func:`record_ops`) and keeps every
+matrix product's op and input shapes, in order; :func:`replay_seconds` replays them on preallocated tensors. No
 code that performs those products can be faster than the replay, so a measured time divided by
 it is how far the code sits above its floor. :func:`big_matmul_rate` gives the machine's rate on
 one large product, for comparison.
@@ -20,23 +20,29 @@ MATMULS = {"bmm", "baddbmm", "mm", "addmm"}
 Call = tuple[str, list, list]
 
 
-def record_matmuls(run: Callable[[], object]) -> list[Call]:
-    """(op, input shapes, scalar args) of every matrix product ``run()`` performs, in order."""
+def record_ops(run: Callable[[], object], names: set[str]) -> list[tuple[str, list]]:
+    """(op, its arguments with every tensor replaced by its shape) of every call ``run()`` makes to an
+    op named in ``names`` (e.g. ``{"convolution"}``), in order."""
     from torch.utils._python_dispatch import TorchDispatchMode
 
-    calls: list[Call] = []
+    calls: list[tuple[str, list]] = []
 
     class Recorder(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             name = func.overloadpacket.__name__
-            if name in MATMULS:
-                calls.append((name, [tuple(a.shape) for a in args if isinstance(a, torch.Tensor)],
-                              [a for a in args if not isinstance(a, torch.Tensor)]))
+            if name in names:
+                calls.append((name, [tuple(a.shape) if isinstance(a, torch.Tensor) else a for a in args]))
             return func(*args, **(kwargs or {}))
 
     with Recorder():
         run()
     return calls
+
+
+def record_matmuls(run: Callable[[], object]) -> list[Call]:
+    """(op, input shapes, scalar args) of every matrix product ``run()`` performs, in order."""
+    return [(name, [a for a in args if isinstance(a, tuple)], [a for a in args if not isinstance(a, tuple)])
+            for name, args in record_ops(run, MATMULS)]
 
 
 def replay_seconds(calls: list[Call], repeats: int) -> tuple[float, float]:

@@ -101,7 +101,7 @@ def _without_each(n_arrays: int) -> Callable[[Callable[..., Check]], Callable[..
                 return rule(*args, **kwargs)
             arguments = {**bound.arguments, **dict(zip(names, arrays))}
             check = rule(**arguments)
-            if check.verdict == NOT_COMPARABLE or arguments.get("min_seeds") is not None or len({a.size for a in arrays}) > 1:
+            if check.verdict == NOT_COMPARABLE or arguments.get("min_seeds") is not None:
                 return check
             valued = np.logical_and.reduce([np.isfinite(a) for a in arrays])
             verdicts = []
